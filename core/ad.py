@@ -1,0 +1,93 @@
+"""The ad as it travels from crawler to store: one plain dataclass, no framework types.
+
+Scrapy accepts dataclass items (through itemadapter), the store maps it to a row, and the
+index maps it to a document, so every stage agrees on these field names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+@dataclass
+class Evidence:
+    """Words that made an indicator fire. ``field`` names what the offsets index into
+    (``"text"`` or ``"title"`` of the ad, or of the line given to ``classify``), so that
+    ``ad.text[start:end] == text`` when ``field == "text"``."""
+
+    text: str
+    start: int
+    end: int
+    field: str = "text"
+
+
+@dataclass
+class Indicator:
+    code: str
+    label: str
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class Classification:
+    lure_score: float
+    flagged: bool
+    indicators: list[Indicator]
+    model_version: str
+    lang: str
+
+
+@dataclass
+class Ad:
+    id: str  # core.urls.ad_id(url): stable across re-crawls
+    url: str  # canonical URL of the detail page
+    site: str  # source name from config/sources.yml, or the host in generic mode
+    title: str = ""
+    text: str = ""  # plain text: what is classified, indexed and shown
+    extraction: str = ""  # jsonld | microdata | heuristic | selectors | api
+    employer: str = ""
+    location: str = ""
+    salary: str = ""
+    date_posted: str = ""
+    lang: str = ""
+    fetched_at: str = ""  # ISO 8601 UTC
+    http_status: int = 200
+    rendered: bool = False  # True when the page was rendered in Chromium
+    body_sha256: str = ""  # SHA-256 of the HTTP body that was captured
+    lure_score: float | None = None
+    flagged: bool = False
+    indicators: list[Indicator] = field(default_factory=list)
+    model_version: str = ""
+    structured: dict[str, Any] = field(default_factory=dict)  # the schema.org object found
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Ad:
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["indicators"] = [indicator_from_dict(i) for i in data.get("indicators") or []]
+        return cls(**values)
+
+    def apply(self, result: Classification) -> None:
+        self.lure_score = result.lure_score
+        self.flagged = result.flagged
+        self.indicators = result.indicators
+        self.model_version = result.model_version
+        self.lang = self.lang or result.lang
+
+
+def indicator_from_dict(data: dict[str, Any]) -> Indicator:
+    return Indicator(
+        code=str(data["code"]),
+        label=str(data.get("label", data["code"])),
+        evidence=[Evidence(**e) for e in data.get("evidence") or []],
+    )
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
