@@ -1,1 +1,1 @@
-"""Shared foundations: settings, the ad schema and small text/URL helpers. Imports nothing else of ours."""
+"""Shared foundations: settings, the ad schema, text and URL helpers. Imports nothing of ours."""
