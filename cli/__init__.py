@@ -1,0 +1,1 @@
+"""The ``lurewatch`` command line: the top layer, wiring every other package together."""

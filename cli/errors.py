@@ -1,0 +1,22 @@
+"""Turns the errors a user can cause into one clear line and an exit status, not a traceback."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+
+
+class UserError(Exception):
+    """A problem the user can fix; the message says how."""
+
+
+@contextmanager
+def user_errors(*kinds: type[BaseException]) -> Iterator[None]:
+    try:
+        yield
+    except (UserError, FileNotFoundError, PermissionError, *kinds) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise typer.Exit(1) from exc

@@ -1,0 +1,210 @@
+"""``lurewatch`` commands. Each stays thin: parse options, call one package, print the result."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cli.errors import UserError, user_errors
+from core.settings import Settings
+from core.sources import SourceError, find_source, load_sources
+
+app = typer.Typer(
+    help="LureWatch: watch public job ads for human-trafficking recruitment lures.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+users_app = typer.Typer(help="Manage web app users.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+@app.callback()
+def _setup(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@app.command()
+def demo(
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after the summary.")] = False,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Set up, crawl the bundled demo sites offline, and serve the web app."""
+    from cli.demo import run_demo
+
+    with user_errors(SourceError, RuntimeError):
+        run_demo(_settings(), serve=not no_serve, host=host, port=port)
+
+
+@app.command()
+def crawl(
+    urls: Annotated[list[str] | None, typer.Argument(help="Sites to crawl in generic mode.")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="A source from the sources file.")
+    ] = None,
+    render: Annotated[bool, typer.Option(help="Render the URLs in Chromium.")] = False,
+    max_pages: Annotated[int | None, typer.Option(min=1, help="Stop after N pages.")] = None,
+) -> None:
+    """Crawl sites once: the URLs given, the named sources, or every configured source."""
+    from crawlers.runner import generic_source, run_crawl
+
+    settings = _settings()
+    with user_errors(SourceError, RuntimeError):
+        if urls:
+            sources = [generic_source(url, render=render) for url in urls]
+        else:
+            configured = load_sources(settings.sources_file)
+            sources = [find_source(configured, n) for n in source] if source else configured
+        if not sources:
+            raise UserError(f"nothing to crawl: give URLs or declare sources in {settings.sources_file}")
+        summary = run_crawl(settings, sources, max_pages=max_pages)
+    _print_crawl_summary(summary)
+
+
+def _print_crawl_summary(summary: object) -> None:
+    from crawlers.runner import CrawlSummary
+
+    assert isinstance(summary, CrawlSummary)
+    print(
+        f"pages fetched: {summary.pages_fetched}  ads found: {summary.ads_found}  "
+        f"new: {summary.ads_new}  updated: {summary.ads_updated}  "
+        f"flagged: {summary.ads_flagged}  errors: {summary.errors}  "
+        f"seconds: {summary.seconds:.1f}"
+    )
+
+
+@app.command()
+def classify(
+    infile: Annotated[Path, typer.Argument(help="JSONL with a `text` per line ('-' for stdin).")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Default: stdout.")] = None,
+) -> None:
+    """Score ads from a JSONL file: adds lure_score, flagged, indicators and model_version."""
+    from classifiers import classify_stream, load_classifier
+
+    settings = _settings()
+    with user_errors(ValueError):
+        clf = load_classifier(settings)
+        source = sys.stdin if str(infile) == "-" else infile.open(encoding="utf-8", errors="replace")
+        out = sys.stdout if output is None else output.open("w", encoding="utf-8")
+        try:
+            bad = classify_stream(clf, source, out, sys.stderr)
+        finally:
+            if source is not sys.stdin:
+                source.close()
+            if out is not sys.stdout:
+                out.close()
+    if bad:
+        print(f"{bad} bad line(s) skipped", file=sys.stderr)
+        raise typer.Exit(2)
+
+
+@app.command()
+def train(
+    data: Annotated[
+        list[Path] | None, typer.Option("--data", help="Labelled JSONL; default: the seed corpus.")
+    ] = None,
+    seed: int = 0,
+) -> None:
+    """Train a new model version and make it current."""
+    from classifiers import train as train_model
+
+    with user_errors(ValueError):
+        info = train_model(_settings(), data or None, seed=seed)
+    print(f"trained model {info.version} (threshold {info.threshold:.3f}) in {info.path}")
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path, typer.Option("--data", help="Labelled JSONL to evaluate on.")],
+    model: Annotated[str | None, typer.Option("--model", help="Default: current.")] = None,
+) -> None:
+    """Evaluate a model on labelled data: precision, recall, F1 and per-language results."""
+    from classifiers import evaluate as evaluate_model
+
+    with user_errors(ValueError):
+        report = evaluate_model(_settings(), data, model)
+    print(report.to_text())
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Full-text query; '' lists everything.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 20,
+) -> None:
+    """Search everything collected."""
+    from index import IndexBusyError, QueryError, SearchIndex
+
+    with user_errors(QueryError, IndexBusyError):
+        result = SearchIndex(_settings()).search(query, limit=limit, facets=False)
+    if as_json:
+        payload = {"total": result.total, "hits": [h.to_json() for h in result.hits]}
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{result.total} ads match")
+    for column in ("score", "flag", "site", "title", "indicators"):
+        table.add_column(column)
+    for hit in result.hits:
+        score = "-" if hit.lure_score is None else f"{hit.lure_score:.2f}"
+        # markup=False: titles are scraped text, never rich markup.
+        table.add_row(score, "⚑" if hit.flagged else "", hit.site, hit.title, ", ".join(hit.indicators))
+    Console(markup=False, highlight=False).print(table)
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the web app."""
+    from cli.demo import serve_app
+
+    serve_app(_settings(), host=host, port=port)
+
+
+@users_app.command("add")
+def users_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="reviewer | investigator | analyst | admin")],
+) -> None:
+    """Create a user; prints the generated password once."""
+    from web import add_user
+
+    with user_errors(ValueError):
+        password = add_user(_settings(), name, role)
+    print(f"user {name} ({role}) created; password: {password}")
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the store."""
+    from index import IndexBusyError, SearchIndex, Store
+
+    settings = _settings()
+    with user_errors(IndexBusyError):
+        count = SearchIndex(settings).rebuild(Store(settings))
+    print(f"reindexed {count} ads")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
