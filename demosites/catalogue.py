@@ -62,9 +62,7 @@ def _select(ads: Sequence[SeedAd], limit: int) -> list[SeedAd]:
     groups: dict[tuple[str, int], list[SeedAd]] = defaultdict(list)
     for ad in ads:
         groups[(ad.lang, ad.label)].append(ad)
-    queues = [
-        sorted(groups[key], key=lambda a: stable_int("pick", a.id)) for key in sorted(groups)
-    ]
+    queues = [sorted(groups[key], key=lambda a: stable_int("pick", a.id)) for key in sorted(groups)]
     chosen: list[SeedAd] = []
     depth = 0
     while len(chosen) < limit and any(depth < len(q) for q in queues):

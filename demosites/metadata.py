@@ -104,18 +104,24 @@ _LABELLED = re.compile(
 )
 _SUFFIXED = re.compile(rf"\b((?:{_CAP}\s){{1,4}}(?:{_SUFFIXES}))(?![\w])")
 _PREFIXED = re.compile(
-    rf"\b((?:{_PREFIXES})(?:\s(?:de|du|des|da|do|del|la|le|los|las))?(?:\s{_CAP}){{1,3}})"
+    rf"\b((?:{_PREFIXES})(?:\s(?:(?:de|du|des|da|do|del|la|le|los|las)\s)?{_CAP}){{1,3}})"
 )
 # Capitalised words that start sentences or shout, not names.
 _NOT_NAMES = {
     "The", "Our", "A", "An", "We", "Your", "This", "Urgent", "URGENT", "New", "Big", "Top",
     "Grande", "Gran", "Une", "Un", "La", "Le", "Les", "El", "Los", "Nuestra", "Nuestro",
     "Nossa", "Nosso", "Uma", "Um", "Yon", "Nou", "International", "Famous", "Great",
+    "Join", "Contact", "Call", "Apply", "Visit", "At", "In", "For", "With", "From", "Chez",
+    "Rejoignez", "Contactez", "Appelez", "En", "Por", "Para", "Únete", "Llama", "Contacte",
+    "Em", "Na", "No", "Ligue", "Pou", "Nan", "Rele", "Vini",
 }  # fmt: skip
 
 
 def _tidy(name: str) -> str:
-    words = name.strip(" .,;:").split()
+    name = name.strip(" ,;:")
+    if name.endswith(".") and "." not in name.split()[-1][:-1]:
+        name = name[:-1]  # a full stop, not an abbreviation such as "S.A."
+    words = name.split()
     while words and words[0] in _NOT_NAMES:
         words = words[1:]
     return " ".join(words)
@@ -152,14 +158,13 @@ _PERIOD = (
     r"mensais|mensal|semanais|net|nets|neto|líquidos?)\b"
 )
 _AMOUNT = rf"(?:(?:{_CUR_BEFORE})\s?(?:{_NUM})|(?:{_NUM})\s?(?:{_CUR_AFTER}))(?![\w])"
-_SALARY = re.compile(
-    rf"({_AMOUNT}(?:\s?(?:-|–|to|a|à)\s?{_AMOUNT})?(?:{_PERIOD})?)", re.IGNORECASE
-)
+_SALARY = re.compile(rf"({_AMOUNT}(?:\s?(?:-|–|to|a|à)\s?{_AMOUNT})?(?:{_PERIOD})?)", re.IGNORECASE)
 _PAY_WORDS = re.compile(
     r"\b(salary|pay|pays|wages?|earn|salaire|paie|gains?|gagne[rz]?|salario|sueldo|pago|gana|"
     r"ganar|salário|ganhe|ganha|salè|peye|touche|lajan)\W+(?:\w+\W+){0,3}$",
     re.IGNORECASE,
 )
+_SENTENCE_END = re.compile(r"[.!?;:\n](?:\s|$)")
 # Amounts the applicant pays or pays back are not the salary.
 _FEE_WORDS = re.compile(
     r"\b(fees?|deposit|repay|pay back|deduct\w*|frais|rembours\w*|retenu\w*|inscription|"
@@ -174,7 +179,8 @@ def find_salary(text: str) -> str:
     so an amount counts as pay only after a pay word or with a period ("/month")."""
     candidates = []
     for match in _SALARY.finditer(text):
-        before = text[max(0, match.start() - 40) : match.start()]
+        # Only the same sentence tells what an amount is for.
+        before = _SENTENCE_END.split(text[max(0, match.start() - 40) : match.start()])[-1]
         if not _FEE_WORDS.search(before):
             candidates.append((match.group(1).strip()[:80], before))
     for amount, before in candidates:

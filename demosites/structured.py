@@ -27,7 +27,9 @@ _UNITS = (
     (re.compile(r"\b(day|night|jour|soirée|día|dia|noche|jou|daily|diarios?)\b", re.I), "DAY"),
     (re.compile(r"\b(week|wk|semaine|semana|semèn|weekly|semanal(es)?|semanais)\b", re.I), "WEEK"),
     (
-        re.compile(r"\b(month|mo|mois|mes|mês|mwa|monthly|mensal|mensais|mensuels?|mensual(es)?)\b", re.I),
+        re.compile(
+            r"\b(month|mo|mois|mes|mês|mwa|monthly|mensal|mensais|mensuels?|mensual(es)?)\b", re.I
+        ),
         "MONTH",
     ),
     (re.compile(r"\b(year|yr|an|année|año|ano|lane)\b", re.I), "YEAR"),
@@ -47,10 +49,10 @@ def _number(raw: str) -> float | None:
     digits = re.sub(r"[\u00a0\u202f ]", "", raw)
     # A separator followed by exactly three digits groups thousands; otherwise it is decimal.
     parts = re.split(r"[.,]", digits)
-    if len(parts) > 1 and all(len(p) == 3 for p in parts[1:]):
+    if len(parts) == 1 or all(len(p) == 3 for p in parts[1:]):
         digits = "".join(parts)
     else:
-        digits = "".join(parts[:-1]) + ("." + parts[-1] if len(parts) > 1 else "")
+        digits = "".join(parts[:-1]) + "." + parts[-1]
     try:
         return float(digits)
     except ValueError:
@@ -71,6 +73,10 @@ def parse_pay(salary: str) -> Pay | None:
 
 def _plain(value: float) -> int | float:
     return int(value) if value.is_integer() else value
+
+
+def number_text(value: float) -> str:
+    return str(_plain(value))
 
 
 def base_salary(salary: str) -> dict[str, Any] | None:
