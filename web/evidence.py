@@ -3,6 +3,7 @@ and wrap the evidence ones in ``<mark>``. No HTML is built here."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from core.ad import Ad
@@ -62,7 +63,7 @@ def segments(source: str, spans: list[_Span]) -> list[Segment]:
     points = sorted(cuts)
     out: list[Segment] = []
     anchored: set[str] = set()
-    for start, end in zip(points, points[1:], strict=False):
+    for start, end in itertools.pairwise(points):
         if start == end:
             continue
         covering = [s for s in spans if s.start <= start and end <= s.end]

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from index import QueryError, SearchFilters
+from index.search import QueryError, SearchFilters
 from web.auth import log_in, log_out, require_page_user, session_user
 from web.evidence import mark_ad
 from web.security import CSRF_FIELD, csrf_ok, is_web_url, safe_next
@@ -21,7 +21,8 @@ from web.users import User
 
 log = logging.getLogger("lurewatch.web")
 
-router = APIRouter()
+# Pages are for people; the OpenAPI schema describes only /api.
+router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
 MAX_PAGE = 500  # deep paging costs the index more than anyone reads; refine the query instead
@@ -79,6 +80,12 @@ class SearchParams:
         return cls(**values)  # type: ignore[arg-type]
 
 
+def filter_chip(key: str, value: str) -> str:
+    """What an active filter reads as: "Site: carib-jobs", or just "Flagged"."""
+    label = facet_label(key, value)
+    return label if key == "flagged" else f"{FACET_TITLES[key]}: {label}"
+
+
 def facet_label(key: str, value: str) -> str:
     if key == "flagged":
         return {"true": "Flagged", "false": "Not flagged"}.get(value, value)
@@ -88,7 +95,7 @@ def facet_label(key: str, value: str) -> str:
 
 
 @router.get("/login", name="login_form")
-def login_form(request: Request, next: str = "/") -> Response:
+def login_form(request: Request, next: Annotated[str, Query(max_length=2000)] = "/") -> Response:
     if session_user(request) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return render(request, "login.html", {"next": safe_next(next), "error": "", "name": ""})
@@ -187,6 +194,7 @@ def search_page(
         "page_size": PAGE_SIZE,
         "facet_titles": FACET_TITLES,
         "facet_label": facet_label,
+        "filter_chip": filter_chip,
         "back": params.query_string(),
     }
     return render(request, "search.html", context, status_code=400 if error else 200)
@@ -212,10 +220,12 @@ def ad_page(
     if truncated:
         ad = replace(ad, text=ad.text[:MAX_SHOWN_CHARS])
     previous = SearchParams.from_query_string(back)
+    marked = mark_ad(ad)
     context = {
         "stored": stored,
         "ad": ad,
-        "marked": mark_ad(ad),
+        "marked": marked,
+        "labels": {i.code: i.label for i in marked.indicators},
         "truncated": truncated,
         "linkable": is_web_url(ad.url),
         "back_url": previous.url(page=previous.page),

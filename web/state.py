@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from fastapi import Request
 
 from core.settings import Settings
-from index import SearchIndex, Store
+from index.search import SearchIndex
+from index.store import Store
 from web.users import UserStore
 
 
