@@ -25,7 +25,7 @@ def index(settings: Settings) -> SearchIndex:
             make_ad(
                 "http://127.0.0.1:9/en/2",
                 "Nurse at Victoria Hospital",
-                "Registered nurse, visa sponsorship through the ministry. <script>alert(1)</script>",
+                "Registered nurse, visa sponsorship via the ministry. <script>alert(1)</script>",
                 lang="en",
                 lure_score=0.05,
                 site="other-site",

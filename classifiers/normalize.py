@@ -1,0 +1,145 @@
+"""Text normalised for matching, with a map back to the original characters.
+
+Lures dodge keyword filters with leetspeak ("m0dels"), spaced letters ("W h a t s A p p"),
+fancy Unicode letters, homoglyphs and invisible characters. Matching runs on a normalised
+copy; every normalised character remembers which original characters it came from, so
+evidence offsets always index into the text the user gave us.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Invisible characters used to split keywords, variation selectors and the emoji keycap
+# ("7️⃣" is "7", U+FE0F, U+20E3).
+_DROP = frozenset(
+    [chr(c) for c in range(0x200B, 0x2010)]
+    + [chr(c) for c in range(0x202A, 0x202F)]
+    + [chr(c) for c in range(0x2060, 0x2065)]
+    + [chr(c) for c in range(0x2066, 0x206A)]
+    + [chr(c) for c in range(0xFE00, 0xFE10)]
+    + ["\ufeff", "\u00ad", "\u20e3", "\u034f"]
+)
+# Cyrillic and Greek letters that look Latin; none of our languages uses those scripts.
+_HOMOGLYPHS = str.maketrans(
+    {
+        "а": "a",
+        "е": "e",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "х": "x",
+        "у": "y",
+        "і": "i",
+        "ѕ": "s",
+        "ј": "j",
+        "ԁ": "d",
+        "ο": "o",
+        "α": "a",
+        "ν": "v",
+        "τ": "t",
+        "κ": "k",
+    }
+)
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+_EMAIL_OR_URL = re.compile(r"@[\w-]+\.[a-z]|://|www\.|\.(com|net|org|gov|edu)\b", re.I)
+_RUN = re.compile(r"\S+")
+# Four or more single letters joined by the same separator: "m o d e l s", "w-h-a-t-s".
+_SPACED = re.compile(r"(?<![^\W\d_])([^\W\d_])([ .\-*_·])(?:[^\W\d_]\2){2,}[^\W\d_](?![^\W\d_])")
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """``light`` is lowercased, NFKC-folded text without invisible characters (money and
+    ages are read from it); ``text`` additionally undoes leetspeak and spaced letters.
+    Both have the same length, and ``starts[i]``/``ends[i]`` give the original span of
+    normalised character ``i``."""
+
+    text: str
+    light: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Original offsets of the normalised characters ``start``..``end`` (exclusive)."""
+        return self.starts[start], self.ends[end - 1]
+
+
+def _fold_char(ch: str) -> str:
+    code = ord(ch)
+    if 0x1F1E6 <= code <= 0x1F1FF:  # regional indicator letters: 🇼🇭🇦🇹🇸
+        return chr(ord("a") + code - 0x1F1E6)
+    if ch.isascii():
+        return ch.lower()
+    folded = unicodedata.normalize("NFKC", ch).lower()
+    return folded.translate(_HOMOGLYPHS)
+
+
+def normalise(original: str) -> Normalised:
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for i, ch in enumerate(original):
+        if ch in _DROP:
+            continue
+        if unicodedata.combining(ch):
+            # A separate accent: compose it with the previous letter when possible so
+            # that lemma tables (which use composed forms) still find the word.
+            if chars:
+                composed = unicodedata.normalize("NFC", chars[-1] + ch)
+                if len(composed) == 1:
+                    chars[-1] = composed
+                    ends[-1] = i + 1
+            continue
+        for out in _fold_char(ch):
+            chars.append(out)
+            starts.append(i)
+            ends.append(i + 1)
+    light = "".join(chars)
+    text = _undo_leet(light)
+    keep = _spaced_separators(text)
+    if keep is not None:
+        # Drop the separators of spaced-out words from both copies; the letter before a
+        # dropped separator still maps to itself only, which keeps evidence tight.
+        text = "".join(c for c, k in zip(text, keep, strict=True) if k)
+        light = "".join(c for c, k in zip(light, keep, strict=True) if k)
+        starts = [s for s, k in zip(starts, keep, strict=True) if k]
+        ends = [e for e, k in zip(ends, keep, strict=True) if k]
+    return Normalised(text=text, light=light, starts=tuple(starts), ends=tuple(ends))
+
+
+def _undo_leet(text: str) -> str:
+    if not any(c in _LEET for c in text):
+        return text
+    out = list(text)
+    for run in _RUN.finditer(text):
+        word = run.group()
+        letters = sum(c.isalpha() for c in word)
+        leet = sum(c in _LEET for c in word)
+        digits = sum(c.isdigit() for c in word)
+        if letters < 1 or leet == 0 or digits > letters or _EMAIL_OR_URL.search(word):
+            continue
+        for j, c in enumerate(word):
+            if c not in _LEET:
+                continue
+            before = word[j - 1] if j else ""
+            after = word[j + 1] if j + 1 < len(word) else ""
+            # "$", "@" and "1" only between letters ("wh@tsapp", "g1rls"), so "us$",
+            # handles and "1st" stay as they are.
+            inside = before.isalpha() and after.isalpha()
+            edge = before.isalpha() or after.isalpha()
+            if inside or (edge and c not in "$@1"):
+                out[run.start() + j] = _LEET[c]
+    return "".join(out)
+
+
+def _spaced_separators(text: str) -> list[bool] | None:
+    if not _SPACED.search(text):
+        return None
+    keep = [True] * len(text)
+    for match in _SPACED.finditer(text):
+        for j in range(match.start() + 1, match.end(), 2):
+            keep[j] = False
+    return keep

@@ -1,0 +1,1 @@
+"""Extensions of the crawl stage: they listen to signals and never change what is crawled."""

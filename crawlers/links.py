@@ -1,0 +1,110 @@
+"""Which links of a page the spider follows: pages in the crawl's scope, never files or assets.
+
+The scope of a start URL is its host and folder: ``http://h/classifieds/`` covers
+``http://h/classifieds/ad/1.html`` but not ``http://h/jobboard/``, so two sources on one host
+stay apart; ``https://jobs.example/`` covers the whole host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from scrapy.http import HtmlResponse
+from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
+
+# Beyond Scrapy's list of binary extensions: feeds, scripts and styles are not pages either.
+_ASSET_EXTENSIONS = (*IGNORED_EXTENSIONS, "js", "mjs", "json", "xml", "rss", "atom", "txt", "map")
+_REL_NEXT = (
+    '//*[self::a or self::link][contains(concat(" ", normalize-space(@rel), " "), " next ")]/@href'
+)
+_ARROWS = " »›>→.…"
+_NEXT_WORDS = frozenset(
+    {
+        "next",
+        "next page",
+        "older",
+        "more",
+        "siguiente",
+        "próxima",
+        "proxima",
+        "suivant",
+        "suivante",
+        "page suivante",
+        "pwochen",
+        "seguinte",
+        "volgende",
+        "volgende pagina",
+    }
+)
+_extractor = LinkExtractor(deny_extensions=_ASSET_EXTENSIONS, tags=("a", "area"), attrs=("href",))
+
+
+def host_of(url: str) -> str:
+    """Host and explicit port, lowercased: ``127.0.0.1:8000``, ``jobs.example``."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+class Scope:
+    def __init__(self, start_urls: Iterable[str]) -> None:
+        self._areas = {(host_of(url), _folder(url)) for url in start_urls}
+
+    @property
+    def hosts(self) -> set[str]:
+        return {host for host, _ in self._areas}
+
+    def covers(self, url: str) -> bool:
+        host, path = host_of(url), urlsplit(url).path or "/"
+        return any(host == h and path.startswith(folder) for h, folder in self._areas)
+
+
+def _folder(url: str) -> str:
+    path = urlsplit(url).path or "/"
+    return path[: path.rfind("/") + 1]
+
+
+def is_page_url(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return False
+    last = parts.path.rsplit("/", 1)[-1].lower()
+    ext = last.rsplit(".", 1)[-1] if "." in last else ""
+    return ext not in _ASSET_EXTENSIONS
+
+
+def page_links(response: HtmlResponse, scope: Scope) -> list[str]:
+    """Absolute URLs of links on ``response`` to pages in ``scope``, in page order."""
+    return [
+        link.url
+        for link in _extractor.extract_links(response)
+        if scope.covers(link.url) and is_page_url(link.url)
+    ]
+
+
+def next_page_links(response: HtmlResponse) -> set[str]:
+    """Links to the next page of a listing: ``rel="next"``, or a link that just says so."""
+    found = {response.urljoin(h.strip()) for h in response.xpath(_REL_NEXT).getall()}
+    for link in _extractor.extract_links(response):
+        if link.text.strip(_ARROWS).strip().lower() in _NEXT_WORDS:
+            found.add(link.url)
+    return found
+
+
+def css_links(response: HtmlResponse, css: str, hosts: Iterable[str]) -> list[str]:
+    """Links picked by a source's ``ad_links``/``next_page`` selector: on the source's hosts,
+    whatever their folder (the selector says they are wanted). It may pick links, elements
+    holding links, or ``::attr(href)`` strings."""
+    allowed = set(hosts)
+    found = []
+    for node in response.css(css):
+        if isinstance(node.root, str):
+            hrefs = [node.root]
+        else:
+            hrefs = node.xpath("descendant-or-self::*[self::a or self::area]/@href").getall()
+        for href in hrefs:
+            url = response.urljoin(href.strip())
+            if host_of(url) in allowed and is_page_url(url):
+                found.append(url)
+    return found

@@ -1,0 +1,1 @@
+"""Item pipelines of the crawl stage (the store and search pipelines live in ``index/``)."""

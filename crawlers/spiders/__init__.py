@@ -1,0 +1,1 @@
+"""Spiders of the LureWatch project (``SPIDER_MODULES``)."""
