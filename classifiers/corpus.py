@@ -32,8 +32,18 @@ class LabelledAd:
     source: str = ""  # "file:line", for messages
 
 
+# Short benign ads with one indicator each, in the five languages: the seed ads are long
+# and benign ones always name the employer, so without these a model learns that any short,
+# anonymous ad is a lure. Part of the bundled training data, split like the seed.
+SINGLE_SIGNAL_FILE = Path(__file__).resolve().parent / "single_signal.jsonl"
+
+
 def seed_files(seed_dir: Path = SEED_DIR) -> list[Path]:
-    return sorted(seed_dir.glob("*.jsonl"))
+    """The bundled labelled data: the seed corpus plus the single-signal negatives."""
+    files = sorted(seed_dir.glob("*.jsonl"))
+    if files and SINGLE_SIGNAL_FILE.is_file() and seed_dir == SEED_DIR:
+        files.append(SINGLE_SIGNAL_FILE)
+    return files
 
 
 def load_seed(seed_dir: Path = SEED_DIR) -> list[LabelledAd]:

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.settings import Settings
 from classifiers.corpus import TEST, load_jsonl, load_seed, split
 from classifiers.metrics import binary_metrics, by_language
 from classifiers.service import AdText, _to_stderr, load_classifier
+from core.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,8 @@ class EvaluationReport:
         ]
         for lang, m in self.per_language.items():
             lines.append(
-                f"  {lang:<6} {m.n:>5} {m.positives:>6} {m.precision:>10.3f} {m.recall:>7.3f} {m.f1:>6.3f}"
+                f"  {lang:<6} {m.n:>5} {m.positives:>6} "
+                f"{m.precision:>10.3f} {m.recall:>7.3f} {m.f1:>6.3f}"
             )
         return "\n".join(lines) + "\n"
 

@@ -14,13 +14,19 @@ from pathlib import Path
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
-from core.ad import Evidence, Indicator
 from classifiers import signals
 from classifiers.errors import IndicatorConfigError
 from classifiers.nlp import LANGUAGES, analyse, pipeline
 from classifiers.normalize import Normalised, normalise
-from classifiers.patterns import SENTENCE_END, PatternError, compile_pattern, cue_norms
+from classifiers.patterns import (
+    SENTENCE_END,
+    PatternError,
+    compile_pattern,
+    cue_norms,
+    first_norms,
+)
 from classifiers.taxonomy import Taxonomy, load_taxonomy
+from core.ad import Evidence, Indicator
 
 MAX_EVIDENCE = 8
 # A negation cue does not reach across these.
@@ -40,9 +46,18 @@ class Extraction:
 
 
 @dataclass
-class _Compiled:
+class _Group:
+    """One pattern string of an indicator, with the norms any match starts with."""
+
+    code: str
+    kind: str
     matcher: Matcher
-    keys: dict[int, tuple[str, str]]
+    starts: frozenset[str] | None  # None: may start at any token
+
+
+@dataclass
+class _Compiled:
+    groups: list[_Group]
     cues: frozenset[str]
 
 
@@ -51,7 +66,8 @@ class _Found:
     evidence: dict[str, list[Evidence]] = field(default_factory=lambda: defaultdict(list))
     absent: set[str] = field(default_factory=set)
     chat: list[Evidence] = field(default_factory=list)
-    identified: bool = False  # an email, website or identity pattern was seen
+    reachable: bool = False  # an email address or a website was seen
+    identified: bool = False  # ... or a company, address or licence pattern
 
 
 class IndicatorExtractor:
@@ -60,6 +76,7 @@ class IndicatorExtractor:
         self._compiled: dict[str, _Compiled] = {}
         self._lock = threading.Lock()
         self._derived = {s.derive: s for s in taxonomy.indicators if s.derive}
+        self._specs = {s.code: s for s in taxonomy.indicators}
 
     @classmethod
     def from_file(cls, path: Path) -> IndicatorExtractor:
@@ -75,27 +92,31 @@ class IndicatorExtractor:
             return self._compiled[lang]
 
     def _compile(self, lang: str) -> _Compiled:
-        matcher = Matcher(pipeline(lang).vocab)
-        keys: dict[int, tuple[str, str]] = {}
+        vocab = pipeline(lang).vocab
+        groups: list[_Group] = []
         for spec in self.taxonomy.indicators:
-            for kind, sets in ((_POS, spec.patterns), (_ABSENT, spec.absent), (_IDENTITY, spec.identity)):
+            for kind, sets in (
+                (_POS, spec.patterns),
+                (_ABSENT, spec.absent),
+                (_IDENTITY, spec.identity),
+            ):
                 strings = [*sets.get("any", []), *sets.get(lang, [])]
                 if not strings:
                     continue
-                name = f"{spec.code}:{kind}"
-                token_patterns = []
                 for text in strings:
                     try:
-                        token_patterns.extend(compile_pattern(lang, text))
+                        token_patterns = compile_pattern(lang, text)
                     except PatternError as exc:
                         raise IndicatorConfigError(
                             f"indicator {spec.code}, {kind} pattern {text!r} ({lang}): {exc}"
                         ) from exc
-                matcher.add(name, token_patterns)
-                keys[matcher.vocab.strings[name]] = (spec.code, kind)
+                    # One matcher per pattern string, so most are skipped for a given ad.
+                    matcher = Matcher(vocab)
+                    matcher.add(f"{spec.code}:{kind}", token_patterns)
+                    groups.append(_Group(spec.code, kind, matcher, first_norms(token_patterns)))
         negation = self.taxonomy.negation.cues
         cues = cue_norms(lang, [*negation.get("any", []), *negation.get(lang, [])])
-        return _Compiled(matcher, keys, cues)
+        return _Compiled(groups, cues)
 
     def extract(self, text: str, title: str = "", lang: str = "en") -> Extraction:
         compiled = self.compiled(lang)
@@ -123,8 +144,14 @@ class IndicatorExtractor:
     ) -> None:
         positives: list[tuple[str, int, int]] = []
         ruled_out: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for match_id, start, end in compiled.matcher(doc):
-            code, kind = compiled.keys[match_id]
+        present = {token.norm_ for token in doc}
+        matches = [
+            (group.code, group.kind, start, end)
+            for group in compiled.groups
+            if group.starts is None or not group.starts.isdisjoint(present)
+            for _, start, end in group.matcher(doc)
+        ]
+        for code, kind, start, end in matches:
             if kind == _POS:
                 positives.append((code, start, end))
             elif kind == _ABSENT:
@@ -136,10 +163,12 @@ class IndicatorExtractor:
             else:
                 found.identified = True
         for code, start, end in positives:
-            spec = self.taxonomy.spec(code)
+            spec = self._specs[code]
             if any(s < end and start < e for s, e in ruled_out.get(code, ())):
                 continue
-            if spec.negatable and _negated(doc, start, compiled.cues, self.taxonomy.negation.window):
+            if spec.negatable and _negated(
+                doc, start, compiled.cues, self.taxonomy.negation.window
+            ):
                 found.absent.add(code)
                 continue
             first, last = doc[start], doc[end - 1]
@@ -155,7 +184,9 @@ class IndicatorExtractor:
         if money is not None:
             for hit in signals.find_money(light):
                 if hit.usd_per_month >= self.taxonomy.money_usd_per_month:
-                    found.evidence[money.code].append(_evidence(norm, original, field_name, hit.start, hit.end))
+                    found.evidence[money.code].append(
+                        _evidence(norm, original, field_name, hit.start, hit.end)
+                    )
         minor, age_range = self._derived.get("minor_age"), self._derived.get("age_range")
         for age in signals.find_ages(light):
             ev = _evidence(norm, original, field_name, age.start, age.end)
@@ -165,12 +196,12 @@ class IndicatorExtractor:
                 found.evidence[age_range.code].append(ev)
         sites, chats = signals.find_links(light)
         if sites or signals.find_emails(light):
-            found.identified = True
+            found.reachable = found.identified = True
         found.chat.extend(_evidence(norm, original, field_name, h.start, h.end) for h in chats)
 
     def _decide(self, found: _Found) -> list[Indicator]:
         chat = self._derived.get("chat_only")
-        if chat is not None and found.chat and not found.identified:
+        if chat is not None and found.chat and not found.reachable:
             found.evidence[chat.code].extend(found.chat)
         vague = self._derived.get("no_identity")
         if vague is not None:

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any, TextIO
 
-from core.ad import Classification
 from classifiers.service import AdText, LureClassifier
+from core.ad import Classification
 
 BATCH = 256
 

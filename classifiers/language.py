@@ -55,6 +55,9 @@ _WORD_LANGS: dict[str, set[str]] = {}
 for _lang, _words in _FUNCTION_WORDS.items():
     for _w in _words.split():
         _WORD_LANGS.setdefault(_w, set()).add(_lang)
+_WORD_WEIGHTS: dict[str, tuple[tuple[str, float], ...]] = {
+    w: tuple((lang, 1.0 / len(langs)) for lang in sorted(langs)) for w, langs in _WORD_LANGS.items()
+}
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _TRIGRAM_WEIGHT = 6.0
@@ -74,7 +77,9 @@ class LanguageIdentifier:
 
     def __init__(self, profiles: dict[str, dict[str, float]] | None = None) -> None:
         self._profiles = profiles or {}
-        self._floor = {lang: min(p.values(), default=-12.0) - 1.0 for lang, p in self._profiles.items()}
+        self._floor = {
+            lang: min(p.values(), default=-12.0) - 1.0 for lang, p in self._profiles.items()
+        }
 
     @classmethod
     def from_texts(cls, texts: Iterable[tuple[str, str]], top: int = 3000) -> LanguageIdentifier:
@@ -93,18 +98,18 @@ class LanguageIdentifier:
     def guess(self, text: str) -> LanguageGuess:
         words = [strip_accents(w) for w in _WORD.findall(text.lower())]
         grams = _trigrams(text)
+        shares = dict.fromkeys(LANGUAGES, 0.0)
+        for w in words:
+            for lang, weight in _WORD_WEIGHTS.get(w, ()):
+                shares[lang] += weight
+        n = max(1, len(words))
         scores: dict[str, float] = {}
-        best_share = 0.0
         for lang in LANGUAGES:
-            share = 0.0
-            for w in words:
-                langs = _WORD_LANGS.get(w)
-                if langs and lang in langs:
-                    share += 1.0 / len(langs)
-            share = share / len(words) if words else 0.0
-            best_share = max(best_share, share)
             fit = self._fit(lang, grams)
-            scores[lang] = _WORD_WEIGHT * share + _TRIGRAM_WEIGHT * (fit / 10.0 if fit else 0.0)
+            scores[lang] = _WORD_WEIGHT * shares[lang] / n + _TRIGRAM_WEIGHT * (
+                fit / 10.0 if fit else 0.0
+            )
+        best_share = max(shares.values()) / n
         if not words or not _mostly_latin(words):
             return LanguageGuess(OTHER, scores)
         lang = max(LANGUAGES, key=lambda code: scores[code])
@@ -131,7 +136,7 @@ def _mostly_latin(words: list[str]) -> bool:
 
 
 def _trigrams(text: str) -> list[str]:
-    grams = []
+    grams: list[str] = []
     for word in _WORD.findall(text.lower()):
         padded = f" {strip_accents(word)} "
         grams.extend(padded[i : i + 3] for i in range(len(padded) - 2))
@@ -174,7 +179,16 @@ def normalise_lang(code: str | None) -> str | None:
     if not code or not code.strip():
         return None
     base = re.split(r"[-_]", code.strip().lower())[0]
-    aliases = {"hat": "ht", "acf": "ht", "gcf": "ht", "kwy": "ht", "eng": "en", "spa": "es",
-               "fra": "fr", "fre": "fr", "por": "pt"}
+    aliases = {
+        "hat": "ht",
+        "acf": "ht",
+        "gcf": "ht",
+        "kwy": "ht",
+        "eng": "en",
+        "spa": "es",
+        "fra": "fr",
+        "fre": "fr",
+        "por": "pt",
+    }
     base = aliases.get(base, base)
     return base if base in LANGUAGES else OTHER

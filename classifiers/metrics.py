@@ -9,7 +9,9 @@ import numpy as np
 from sklearn.metrics import average_precision_score, brier_score_loss
 
 
-def binary_metrics(labels: Sequence[int], scores: Sequence[float], threshold: float) -> dict[str, Any]:
+def binary_metrics(
+    labels: Sequence[int], scores: Sequence[float], threshold: float
+) -> dict[str, Any]:
     y = np.asarray(labels, dtype=np.int64)
     p = np.asarray(scores, dtype=np.float64)
     flagged = p >= threshold

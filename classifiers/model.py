@@ -52,7 +52,7 @@ class LureModel(ClassifierMixin, BaseEstimator):
         self.word_vectorizer_ = TfidfVectorizer(
             analyzer="word",
             ngram_range=(1, 2),
-            token_pattern=r"(?u)\b\w+\b",
+            token_pattern=r"(?u)\b\w+\b",  # noqa: S106 (a regex, not a password)
             min_df=2,
             max_features=40_000,
             sublinear_tf=True,
@@ -62,7 +62,17 @@ class LureModel(ClassifierMixin, BaseEstimator):
         ).fit(texts)
         self.indicator_vectorizer_ = IndicatorVectorizer(self.codes, self.strengths).fit(X)
         features = self._features(X)
-        base = LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000)
+        for vectorizer in (self.word_vectorizer_, self.char_vectorizer_):
+            # numpy ints in the vocabulary would each become a separate array in the skops
+            # file (tens of thousands): plain ints keep saving fast and the file small.
+            vectorizer.vocabulary_ = {t: int(i) for t, i in vectorizer.vocabulary_.items()}
+        base = LogisticRegression(
+            C=self.C,
+            class_weight="balanced",
+            solver="liblinear",
+            max_iter=5000,
+            random_state=self.random_state,
+        )
         if self.calibration == "none":
             self.classifier_ = base.fit(features, labels)
         else:

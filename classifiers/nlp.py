@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import spacy
 from spacy.language import Language
@@ -20,7 +20,7 @@ LANGUAGES = ("en", "es", "fr", "ht", "pt")
 _lock = threading.Lock()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pipeline(lang: str) -> Language:
     nlp = spacy.blank(lang)
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Invisible characters used to split keywords, variation selectors and the emoji keycap
@@ -59,8 +60,8 @@ class Normalised:
 
     text: str
     light: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    starts: Sequence[int]
+    ends: Sequence[int]
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Original offsets of the normalised characters ``start``..``end`` (exclusive)."""
@@ -78,6 +79,17 @@ def _fold_char(ch: str) -> str:
 
 
 def normalise(original: str) -> Normalised:
+    if original.isascii():
+        # Nothing to fold character by character: offsets are the identity.
+        light = original.lower()
+        text = _undo_leet(light)
+        keep = _spaced_separators(text)
+        if keep is None:
+            n = len(original)
+            return Normalised(text, light, range(n), range(1, n + 1))
+        return _collapse(
+            text, light, list(range(len(original))), list(range(1, len(original) + 1)), keep
+        )
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -100,14 +112,22 @@ def normalise(original: str) -> Normalised:
     light = "".join(chars)
     text = _undo_leet(light)
     keep = _spaced_separators(text)
-    if keep is not None:
-        # Drop the separators of spaced-out words from both copies; the letter before a
-        # dropped separator still maps to itself only, which keeps evidence tight.
-        text = "".join(c for c, k in zip(text, keep, strict=True) if k)
-        light = "".join(c for c, k in zip(light, keep, strict=True) if k)
-        starts = [s for s, k in zip(starts, keep, strict=True) if k]
-        ends = [e for e, k in zip(ends, keep, strict=True) if k]
-    return Normalised(text=text, light=light, starts=tuple(starts), ends=tuple(ends))
+    if keep is None:
+        return Normalised(text=text, light=light, starts=starts, ends=ends)
+    return _collapse(text, light, starts, ends, keep)
+
+
+def _collapse(
+    text: str, light: str, starts: list[int], ends: list[int], keep: list[bool]
+) -> Normalised:
+    # Drop the separators of spaced-out words from both copies; the letter before a
+    # dropped separator still maps to itself only, which keeps evidence tight.
+    return Normalised(
+        text="".join(c for c, k in zip(text, keep, strict=True) if k),
+        light="".join(c for c, k in zip(light, keep, strict=True) if k),
+        starts=[s for s, k in zip(starts, keep, strict=True) if k],
+        ends=[e for e, k in zip(ends, keep, strict=True) if k],
+    )
 
 
 def _undo_leet(text: str) -> str:

@@ -46,9 +46,7 @@ def compile_pattern(lang: str, pattern: str) -> list[TokenPattern]:
             variants.append([[{"LIKE_NUM": True}]])
         else:
             variants.append(_alternatives(lang, piece))
-    return [
-        [token for part in combo for token in part] for combo in itertools.product(*variants)
-    ]
+    return [[token for part in combo for token in part] for combo in itertools.product(*variants)]
 
 
 def _alternatives(lang: str, piece: str) -> list[TokenPattern]:
@@ -70,9 +68,27 @@ def _alternatives(lang: str, piece: str) -> list[TokenPattern]:
         else:
             out.append([{"NORM": n} for n in norms])
     if singles:
-        token: dict[str, Any] = {"NORM": singles[0]} if len(singles) == 1 else {"NORM": {"IN": singles}}
+        token: dict[str, Any] = (
+            {"NORM": singles[0]} if len(singles) == 1 else {"NORM": {"IN": singles}}
+        )
         out.insert(0, [token])
     return out
+
+
+def first_norms(patterns: list[TokenPattern]) -> frozenset[str] | None:
+    """The norms a match must start with, or None when some pattern can start anywhere
+    (a prefix or number as first token). Lets the extractor skip matchers whose patterns
+    cannot start in an ad: the spaCy Matcher costs time per pattern and token."""
+    norms: set[str] = set()
+    for pattern in patterns:
+        value = pattern[0].get("NORM")
+        if isinstance(value, str):
+            norms.add(value)
+        elif isinstance(value, dict) and "IN" in value:
+            norms.update(value["IN"])
+        else:
+            return None
+    return frozenset(norms)
 
 
 def cue_norms(lang: str, words: list[str]) -> frozenset[str]:

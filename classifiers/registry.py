@@ -56,6 +56,9 @@ class StoredModel:
 def dump_model(model: LureModel) -> bytes:
     """skops bytes that depend only on the model: skops names nodes and array files by
     ``id()`` and stamps zip entries with the time, so both are renumbered and fixed."""
+    for vectorizer in (model.word_vectorizer_, model.char_vectorizer_):
+        # A cache holding id(stop_words): differs per process, rebuilt on first use.
+        vectorizer.__dict__.pop("_stop_words_id", None)
     with zipfile.ZipFile(io.BytesIO(sio.dumps(model))) as raw:
         schema = json.loads(raw.read("schema.json"))
         numbering: dict[int, int] = {}
@@ -125,6 +128,7 @@ def save_version(
     if target.exists():
         raise FileExistsError(f"model version already exists: {target}")
     staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=models_dir))
+    staging.chmod(0o755)  # mkdtemp makes it owner-only; a model is not a secret
     try:
         (staging / MODEL_FILE).write_bytes(model_bytes)
         shutil.copyfile(indicators_file, staging / INDICATORS_FILE)
@@ -202,7 +206,9 @@ def load_version(models_dir: Path, version: str | None = None) -> StoredModel:
     try:
         untrusted = set(sio.get_untrusted_types(data=data))
     except Exception as exc:  # a corrupt archive must not pass as "no untrusted types"
-        raise ModelIntegrityError(f"{folder / MODEL_FILE} is not a readable skops file: {exc}") from exc
+        raise ModelIntegrityError(
+            f"{folder / MODEL_FILE} is not a readable skops file: {exc}"
+        ) from exc
     unexpected = sorted(untrusted - TRUSTED_TYPES)
     if unexpected:
         raise UntrustedModelError(
@@ -210,5 +216,7 @@ def load_version(models_dir: Path, version: str | None = None) -> StoredModel:
         )
     model = sio.loads(data, trusted=sorted(untrusted))
     if not isinstance(model, LureModel):
-        raise UntrustedModelError(f"{folder / MODEL_FILE} holds {type(model).__name__}, not LureModel")
+        raise UntrustedModelError(
+            f"{folder / MODEL_FILE} holds {type(model).__name__}, not LureModel"
+        )
     return StoredModel(version=version, path=folder, meta=meta, model=model)

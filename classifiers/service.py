@@ -7,8 +7,6 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from core.ad import Classification
-from core.settings import Settings
 from classifiers import registry
 from classifiers.features import ad_input
 from classifiers.indicators import IndicatorExtractor
@@ -16,6 +14,8 @@ from classifiers.language import OTHER, LanguageIdentifier, default_identifier, 
 from classifiers.model import LureModel
 from classifiers.nlp import LANGUAGES
 from classifiers.train import train
+from core.ad import Classification
+from core.settings import Settings
 
 MAX_TITLE_CHARS = 1_000
 # Ads in no language we have patterns for are matched with English ones (the region's
@@ -63,7 +63,9 @@ class LureClassifier:
             # Capping keeps offsets valid: only the end is cut.
             text, title = ad.text[: self._max_chars], ad.title[:MAX_TITLE_CHARS]
             lang = self._language(text, title, ad.lang)
-            extraction = self._extractor.extract(text, title, lang if lang in LANGUAGES else _FALLBACK_LANG)
+            extraction = self._extractor.extract(
+                text, title, lang if lang in LANGUAGES else _FALLBACK_LANG
+            )
             extractions.append(extraction)
             inputs.append(ad_input(extraction))
             langs.append(lang)

@@ -50,7 +50,8 @@ _USD_PER_UNIT = {
 }
 _MONTHS_PER_PERIOD = {"month": 1.0, "week": 4.3, "day": 22.0, "hour": 160.0, "night": 22.0}
 _PERIOD_WORDS = {
-    "month": "month mo mth monthly mes meses mensual mensuales mois mensuel mensuels mwa mês mensal",
+    "month": "month mo mth monthly mes meses mensual mensuales mois mensuel mensuels mwa mês "
+    "mensal",
     "week": "week wk weekly semana semanal semanales semaine hebdo hebdomadaire semèn semen",
     "day": "day daily día dia diario diaria jour jou diária",
     "hour": "hour hr h hora heure lè",
@@ -59,7 +60,9 @@ _PERIOD_WORDS = {
 _PERIOD_OF = {w: p for p, words in _PERIOD_WORDS.items() for w in words.split()}
 
 _NUM = r"\d{1,3}(?:[.,\s]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
-_CUR_BEFORE = r"us\$|usd|ca\$|c\$|cad|ec\$|xcd|tt\$|ttd|j\$|jmd|bds\$|bbd|r\$|brl|rd\$|dop|htg|€|eur|£|gbp|\$"
+_CUR_BEFORE = (
+    r"us\$|usd|ca\$|c\$|cad|ec\$|xcd|tt\$|ttd|j\$|jmd|bds\$|bbd|r\$|brl|rd\$|dop|htg|€|eur|£|gbp|\$"
+)
 _CUR_AFTER = (
     r"usd|us\s?dollars?|dollars?|d[óo]lares|d[óo]lar|dola|euros?|eur|€|reais|goud|gourdes?"
     r"|htg|pesos|xcd|bbd|ttd|jmd|brl|gbp|cad"
@@ -87,7 +90,8 @@ _AGE_RANGE = re.compile(
     rf"(?:\s?(?P<unit>{_AGE_UNIT})\b)?"
 )
 _AGE_SINGLE = re.compile(
-    rf"(?<![\d.,$€£])(?P<a>1[2-7])(?![\d.,:/%])\s?(?:\+|(?P<unit>{_AGE_UNIT})\b(?:\s?(?:old|de edad))?)?"
+    rf"(?<![\d.,$€£])(?P<a>1[2-7])(?![\d.,:/%])"
+    rf"\s?(?:\+|(?P<unit>{_AGE_UNIT})\b(?:\s?(?:old|de edad))?)?"
 )
 _EXPERIENCE_AFTER = re.compile(r"\W*(?:of\s|de\s|d')?(?:\w+\s)?(?:exp|experi|expéri|eksp|esper)")
 

@@ -14,10 +14,17 @@ import numpy as np
 import sklearn
 import skops
 
-from core.ad import utc_now_iso
-from core.settings import Settings
 from classifiers import registry
-from classifiers.corpus import TEST, TRAIN, VALIDATION, LabelledAd, data_sha256, load_files, seed_files, split
+from classifiers.corpus import (
+    TEST,
+    TRAIN,
+    VALIDATION,
+    LabelledAd,
+    data_sha256,
+    load_files,
+    seed_files,
+    split,
+)
 from classifiers.errors import TrainingError
 from classifiers.features import AdInput, ad_input, taxonomy_params
 from classifiers.indicators import IndicatorExtractor
@@ -25,11 +32,13 @@ from classifiers.language import LanguageIdentifier, default_identifier
 from classifiers.metrics import best_f1_threshold, binary_metrics, by_language
 from classifiers.model import LureModel
 from classifiers.nlp import LANGUAGES
+from core.ad import utc_now_iso
+from core.settings import Settings
 
 log = logging.getLogger("lurewatch.classifiers")
 # Tried in this order; the first best validation Brier score wins.
 GRID: tuple[dict[str, Any], ...] = tuple(
-    {"C": c, "calibration": cal} for cal in ("sigmoid", "isotonic") for c in (0.5, 2.0, 8.0)
+    {"C": c, "calibration": cal} for cal in ("sigmoid", "isotonic") for c in (1.0, 4.0, 16.0)
 )
 DEFAULT_THRESHOLD = 0.5
 
@@ -49,7 +58,9 @@ def prepare(
     for ad in ads:
         lang = ad.lang if ad.lang in LANGUAGES else identifier.identify(f"{ad.title}\n{ad.text}")
         langs.append(lang)
-        inputs.append(ad_input(extractor.extract(ad.text, ad.title, lang if lang in LANGUAGES else "en")))
+        inputs.append(
+            ad_input(extractor.extract(ad.text, ad.title, lang if lang in LANGUAGES else "en"))
+        )
     return inputs, langs
 
 
@@ -64,7 +75,8 @@ def train(settings: Settings, data: list[Path] | None = None, seed: int = 0) -> 
         counts = Counter(a.label for a in parts[name])
         if counts[0] < 2 or counts[1] < 2:
             raise TrainingError(
-                f"the {name} part needs at least 2 ads of each label, has {dict(sorted(counts.items()))}"
+                f"the {name} part needs at least 2 ads of each label, "
+                f"has {dict(sorted(counts.items()))}"
                 f" ({len(ads)} ads in all)"
             )
     extractor = IndicatorExtractor.from_file(settings.indicators_file)
@@ -91,7 +103,9 @@ def train(settings: Settings, data: list[Path] | None = None, seed: int = 0) -> 
     metrics = {
         VALIDATION: {
             **binary_metrics(labels[VALIDATION], val_scores.tolist(), threshold),
-            "by_language": by_language(val_langs, labels[VALIDATION], val_scores.tolist(), threshold),
+            "by_language": by_language(
+                val_langs, labels[VALIDATION], val_scores.tolist(), threshold
+            ),
         },
         TEST: {
             **binary_metrics(labels[TEST], test_scores, threshold),
@@ -107,7 +121,9 @@ def train(settings: Settings, data: list[Path] | None = None, seed: int = 0) -> 
         "created_at": created,
         "seed": seed,
         "threshold": threshold,
-        "threshold_rule": "max F1 on validation" if found is not None else "default (no positives in validation)",
+        "threshold_rule": "max F1 on validation"
+        if found is not None
+        else "default (no positives in validation)",
         "params": params,
         "selection": [{"params": p, "validation_brier": round(b, 4)} for b, p, _, _ in candidates],
         "training_data_sha256": data_sha256(files),
@@ -126,10 +142,20 @@ def train(settings: Settings, data: list[Path] | None = None, seed: int = 0) -> 
         "software": {"sklearn": sklearn.__version__, "skops": skops.__version__},
     }
     path = registry.save_version(
-        settings.models_dir, version, model_bytes, meta, model_card(version, meta, extractor), settings.indicators_file
+        settings.models_dir,
+        version,
+        model_bytes,
+        meta,
+        model_card(version, meta, extractor),
+        settings.indicators_file,
     )
     registry.set_current(settings.models_dir, version)
-    log.info("trained model %s in %.1fs (test F1 %.3f)", version, meta["training_seconds"], metrics[TEST]["f1"])
+    log.info(
+        "trained model %s in %.1fs (test F1 %.3f)",
+        version,
+        meta["training_seconds"],
+        metrics[TEST]["f1"],
+    )
     return ModelInfo(version=version, path=path, metrics=metrics, threshold=threshold)
 
 
@@ -166,7 +192,8 @@ and never a reason to act against a person without human review.
 ## Model
 Word (1-2) and character (2-5) n-gram TF-IDF of the de-obfuscated text plus indicator
 features (presence, explicit absence, counts by strength, pairs), logistic regression with
-{meta["params"]["calibration"]} calibration (C={meta["params"]["C"]}), chosen by validation Brier score.
+{meta["params"]["calibration"]} calibration (C={meta["params"]["C"]}), chosen by validation
+Brier score.
 Flag threshold {meta["threshold"]} ({meta["threshold_rule"]}).
 
 ## Data

@@ -14,7 +14,7 @@ _BLOCK_TAGS = re.compile(
     r"<\s*/?\s*(br|p|div|li|ul|ol|h[1-6]|tr|td|th|section|article|header|footer|table)\b[^>]*>",
     re.I,
 )
-_DROP_ELEMENTS = re.compile(r"<\s*(script|style|noscript|template)\b.*?<\s*/\s*\1\s*>", re.I | re.S)
+_DROP_OPEN = re.compile(r"<\s*(script|style|noscript|template)\b", re.I)
 _TAG = re.compile(r"<[^>]*>")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
@@ -33,9 +33,27 @@ def clean_text(text: str, max_chars: int | None = None) -> str:
     return text
 
 
+def _drop_elements(markup: str) -> str:
+    """Remove script/style/noscript/template elements in one pass. An element left open runs
+    to the end, as in a browser; scanning forward once keeps crafted input linear."""
+    out: list[str] = []
+    pos = 0
+    lowered = markup.lower()
+    while (match := _DROP_OPEN.search(markup, pos)) is not None:
+        out.append(markup[pos : match.start()])
+        close = re.compile(rf"<\s*/\s*{match.group(1).lower()}\s*>")
+        end = close.search(lowered, match.end())
+        if end is None:
+            return " ".join(out)
+        out.append(" ")
+        pos = end.end()
+    out.append(markup[pos:])
+    return "".join(out)
+
+
 def html_to_text(markup: str, max_chars: int | None = None) -> str:
     """Plain text of an HTML fragment. Scripts and styles are dropped, not kept as text."""
-    markup = _DROP_ELEMENTS.sub(" ", markup)
+    markup = _drop_elements(markup)
     markup = _BLOCK_TAGS.sub("\n", markup)
     markup = _TAG.sub(" ", markup)
     return clean_text(html.unescape(markup), max_chars)

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 from parsel import Selector
 
-from crawlers.extract.dom import node_text, tag_of
+from crawlers.extract.dom import NEVER_TEXT, node_text, tag_of
 from crawlers.extract.fields import AdFields
 
 MIN_PROSE_CHARS = 150  # prose outside links, link lists and page furniture
@@ -36,11 +36,7 @@ _LABELS = {
 _LABEL_VALUE = re.compile(r"^([A-Za-z ]{3,20})\s*[:：]\s*(.{1,200})$")
 _PIECES = re.compile(r"\n|\s[·•|]\s")  # "Posted 2025-01-02 · Nassau · Employer: X"
 _POSTED = re.compile(r"^(posted|published|date|listed)\b\D{0,12}(\d{4}-\d{2}-\d{2})", re.I)
-_FIRST_TEXT_IN_LINK = etree.XPath("(.//text()[normalize-space()])[1]/ancestor::a[@href][1]")
-_PAGER = etree.XPath(
-    './/a[contains(concat(" ", normalize-space(@rel), " "), " next ")'
-    ' or contains(concat(" ", normalize-space(@rel), " "), " prev ")]'
-)
+_PAGER_REL = frozenset({"next", "prev"})
 # Site pages that read like prose but are never ads (the last path segment, no extension).
 _SITE_PAGES = re.compile(
     r"^(about|about-us|contact|contact-us|terms|tos|terms-of-use|privacy|privacy-policy|cookies"
@@ -55,28 +51,29 @@ def extract_heuristic(sel: Selector, url: str) -> AdFields | None:
         return None
     doc = sel.root
     content = _content_root(doc)
-    heading = _main_heading(doc, content)
+    lengths = _Lengths(content)
+    heading = _main_heading(doc, content, lengths)
     if heading is None:
         return None
     title = node_text(heading, max_chars=MAX_TITLE_CHARS)
-    if not title or _is_listing(content):
+    if not title or _is_listing(lengths):
+        return None
+    everything, links = lengths.text[content], lengths.links[content]
+    if everything and links / everything > MAX_LINK_SHARE:
         return None
 
-    link_lists = _link_lists(content)
+    link_lists = {
+        node
+        for node in lengths.elements
+        if tag_of(node) in _LIST_TAGS and lengths.links[node] > LINK_LIST_SHARE * lengths.text[node]
+    }
 
     def furniture(node: etree._Element) -> bool:
         return _is_furniture(node) or node in link_lists
 
-    def prose_only(node: etree._Element) -> bool:
-        return furniture(node) or node is heading or tag_of(node) == "a"
-
-    everything = node_text(content, skip=_is_furniture)
-    links = sum(len(node_text(a)) for a in content.iter("a") if not _in_furniture(a, content))
-    prose = node_text(content, skip=prose_only)
+    prose = node_text(content, skip=lambda n: furniture(n) or n is heading or tag_of(n) == "a")
     longest = max((len(line) for line in prose.splitlines()), default=0)
     if len(prose) < MIN_PROSE_CHARS or longest < MIN_BLOCK_CHARS:
-        return None
-    if everything and links / len(everything) > MAX_LINK_SHARE:
         return None
 
     text = node_text(content, skip=lambda n: furniture(n) or n is heading)
@@ -93,6 +90,45 @@ def extract_heuristic(sel: Selector, url: str) -> AdFields | None:
     )
 
 
+class _Lengths:
+    """Visible text and link text lengths of every element outside page furniture, found in one
+    pass so that no check walks a subtree again (hostile pages nest thousands of levels deep)."""
+
+    def __init__(self, root: etree._Element) -> None:
+        self.text: dict[etree._Element, int] = {}
+        self.links: dict[etree._Element, int] = {}
+        stack: list[tuple[etree._Element, bool]] = [(root, False)]
+        while stack:
+            node, children_done = stack.pop()
+            if not children_done:
+                if node is not root and _skipped(node):
+                    continue
+                stack.append((node, True))
+                stack.extend((child, False) for child in node)
+                continue
+            children = list(node)
+            text = _chars(node.text) + sum(self.text.get(c, 0) + _chars(c.tail) for c in children)
+            self.text[node] = text
+            self.links[node] = (
+                text if tag_of(node) == "a" else sum(self.links.get(c, 0) for c in children)
+            )
+
+    @property
+    def elements(self) -> list[etree._Element]:
+        return list(self.text)
+
+    def __contains__(self, node: etree._Element) -> bool:
+        return node in self.text
+
+
+def _skipped(node: etree._Element) -> bool:
+    return not isinstance(node.tag, str) or tag_of(node) in NEVER_TEXT or _is_furniture(node)
+
+
+def _chars(text: str | None) -> int:
+    return len(text.strip()) if text else 0
+
+
 def _content_root(doc: etree._Element) -> etree._Element:
     for path in ("//main", '//*[@role="main"]'):
         found = doc.xpath(path)
@@ -105,59 +141,64 @@ def _content_root(doc: etree._Element) -> etree._Element:
     return body[0] if body else doc
 
 
-def _main_heading(doc: etree._Element, content: etree._Element) -> etree._Element | None:
-    candidates = [h for h in content.iter("h1") if not _in_furniture(h, content)]
-    if not candidates and content.tag != "body":
-        candidates = [h for h in content.iter("h2") if not _in_furniture(h, content)]
-    if not candidates:
-        candidates = [
-            h for h in doc.iter("h1") if not _in_furniture(h, doc, ("nav", "footer", "aside"))
-        ]
-    return candidates[0] if candidates else None
+def _main_heading(
+    doc: etree._Element, content: etree._Element, lengths: _Lengths
+) -> etree._Element | None:
+    for tag in ("h1", "h2") if content.tag != "body" else ("h1",):
+        for heading in content.iter(tag):
+            if heading in lengths:
+                return heading
+    for heading in doc.iter("h1"):
+        if not _in_furniture(heading, doc, ("nav", "footer", "aside")):
+            return heading
+    return None
 
 
-def _is_listing(content: etree._Element) -> bool:
-    # Related ads in an <aside> do not make a detail page a listing.
-    headings = content.xpath(".//*[self::h2 or self::h3 or self::h4][.//a[@href]]")
-    if sum(not _in_furniture(h, content) for h in headings) >= MIN_LINKED_HEADINGS:
-        return True
-    # Previous/next page links: a page of a listing.
-    if any(not _in_furniture(a, content) for a in _PAGER(content)):
-        return True
-    for parent in content.xpath(".//*[count(*) >= $n]", n=MIN_CARDS):
-        if _is_furniture(parent) or _in_furniture(parent, content):
-            continue
-        if sum(_is_card(child) for child in parent) >= MIN_CARDS:
-            return True
+def _is_listing(lengths: _Lengths) -> bool:
+    linked_headings = 0
+    for node in lengths.elements:
+        tag = tag_of(node)
+        if tag in ("h2", "h3", "h4") and lengths.links[node]:
+            linked_headings += 1
+            if linked_headings >= MIN_LINKED_HEADINGS:
+                return True
+        elif tag == "a" and _PAGER_REL & set(node.get("rel", "").lower().split()):
+            return True  # previous/next page links: a page of a listing
+        elif len(node) >= MIN_CARDS:
+            cards = 0
+            for child in node:
+                if child in lengths and _is_card(child, lengths):
+                    cards += 1
+                    if cards >= MIN_CARDS:
+                        return True
     return False
 
 
-def _is_card(node: etree._Element) -> bool:
+def _is_card(node: etree._Element, lengths: _Lengths) -> bool:
     """An item of a listing: starts with a title-sized link and goes on with a snippet."""
-    if not isinstance(node.tag, str):
+    link = _leading_link(node)
+    if link is None or lengths.text.get(link, 0) < CARD_TITLE_CHARS:
         return False
-    links = _FIRST_TEXT_IN_LINK(node)
-    if not links or len(node_text(links[0])) < CARD_TITLE_CHARS:
-        return False
-    return len(node_text(node, skip=lambda n: tag_of(n) == "a")) >= CARD_SNIPPET_CHARS
+    return lengths.text[node] - lengths.links[node] >= CARD_SNIPPET_CHARS
+
+
+def _leading_link(node: etree._Element) -> etree._Element | None:
+    """The link an element starts with, possibly inside a heading or a wrapper."""
+    for _ in range(3):
+        if (node.text or "").strip():
+            return None
+        first = next((c for c in node if isinstance(c.tag, str)), None)
+        if first is None:
+            return None
+        if tag_of(first) == "a" and first.get("href"):
+            return first
+        node = first
+    return None
 
 
 def _is_site_page(url: str) -> bool:
     last = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
     return bool(_SITE_PAGES.match(last.rsplit(".", 1)[0]))
-
-
-def _link_lists(content: etree._Element) -> set[etree._Element]:
-    """Lists and tables that are mostly links (related ads, tag clouds, breadcrumbs)."""
-    found = set()
-    for node in content.iter():
-        if tag_of(node) not in _LIST_TAGS:
-            continue
-        text = node_text(node)
-        linked = sum(len(node_text(a)) for a in node.iter("a"))
-        if text and linked / len(text) > LINK_LIST_SHARE:
-            found.add(node)
-    return found
 
 
 def _is_furniture(node: etree._Element) -> bool:

@@ -32,7 +32,7 @@ _EXTRA_TEXT_FIELDS = (
 MAX_FIELD_CHARS = 300
 # Markup beyond this is cut before conversion: an ad's text is capped far below it anyway, and
 # the HTML-to-text regexes must not get megabytes of crafted markup.
-MAX_RAW_CHARS = 100_000
+MAX_RAW_CHARS = 50_000
 _MAX_DEPTH = 8  # JobPosting sits a few levels down at most (@graph, mainEntity, lists)
 _MAX_NODES = 20_000
 
