@@ -53,6 +53,7 @@ class _Group:
     kind: str
     matcher: Matcher
     starts: frozenset[str] | None  # None: may start at any token
+    span: int  # the most tokens a match can cover
 
 
 @dataclass
@@ -113,7 +114,10 @@ class IndicatorExtractor:
                     # One matcher per pattern string, so most are skipped for a given ad.
                     matcher = Matcher(vocab)
                     matcher.add(f"{spec.code}:{kind}", token_patterns)
-                    groups.append(_Group(spec.code, kind, matcher, first_norms(token_patterns)))
+                    longest = max(_longest(p) for p in token_patterns)
+                    groups.append(
+                        _Group(spec.code, kind, matcher, first_norms(token_patterns), longest)
+                    )
         negation = self.taxonomy.negation.cues
         cues = cue_norms(lang, [*negation.get("any", []), *negation.get(lang, [])])
         return _Compiled(groups, cues)
@@ -144,14 +148,7 @@ class IndicatorExtractor:
     ) -> None:
         positives: list[tuple[str, int, int]] = []
         ruled_out: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        present = {token.norm_ for token in doc}
-        matches = [
-            (group.code, group.kind, start, end)
-            for group in compiled.groups
-            if group.starts is None or not group.starts.isdisjoint(present)
-            for _, start, end in group.matcher(doc)
-        ]
-        for code, kind, start, end in matches:
+        for code, kind, start, end in _find(compiled.groups, doc):
             if kind == _POS:
                 positives.append((code, start, end))
             elif kind == _ABSENT:
@@ -216,6 +213,31 @@ class IndicatorExtractor:
             for spec in self.taxonomy.indicators
             if found.evidence.get(spec.code) or (spec.code in found.evidence and spec is vague)
         ]
+
+
+def _find(groups: list[_Group], doc: Doc) -> list[tuple[str, str, int, int]]:
+    """All matches as (code, kind, start, end). The spaCy Matcher costs time for every
+    pattern at every token, so each pattern only runs on the few tokens where its first
+    word occurs (a window as long as its longest match)."""
+    where: dict[str, list[int]] = defaultdict(list)
+    for i, token in enumerate(doc):
+        where[token.norm_].append(i)
+    found = []
+    for group in groups:
+        if group.starts is None:
+            found.extend((group.code, group.kind, s, e) for _, s, e in group.matcher(doc))
+            continue
+        positions = sorted({i for norm in group.starts & where.keys() for i in where[norm]})
+        for i in positions:
+            window = doc[i : min(len(doc), i + group.span)]
+            found.extend(
+                (group.code, group.kind, i, i + e) for _, s, e in group.matcher(window) if s == 0
+            )
+    return found
+
+
+def _longest(pattern: list[dict[str, object]]) -> int:
+    return sum(3 if token.get("OP") == "{0,3}" else 1 for token in pattern)
 
 
 def _negated(doc: Doc, start: int, cues: frozenset[str], window: int) -> bool:

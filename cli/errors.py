@@ -15,8 +15,9 @@ class UserError(Exception):
 
 @contextmanager
 def user_errors(*kinds: type[BaseException]) -> Iterator[None]:
+    handled: tuple[type[BaseException], ...] = (UserError, OSError, *kinds)
     try:
         yield
-    except (UserError, FileNotFoundError, PermissionError, *kinds) as exc:
+    except handled as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise typer.Exit(1) from exc

@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from cli.errors import UserError, user_errors
 from core.settings import Settings
 from core.sources import SourceError, find_source, load_sources
 
+if TYPE_CHECKING:
+    from crawlers.summary import CrawlSummary
+
 app = typer.Typer(
     help="LureWatch: watch public job ads for human-trafficking recruitment lures.",
     no_args_is_help=True,
@@ -23,8 +26,6 @@ app = typer.Typer(
 )
 users_app = typer.Typer(help="Manage web app users.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
-
-err = Console(stderr=True)
 
 
 def _settings() -> Settings:
@@ -57,7 +58,9 @@ def demo(
 
 @app.command()
 def crawl(
-    urls: Annotated[list[str] | None, typer.Argument(help="Sites to crawl in generic mode.")] = None,
+    urls: Annotated[
+        list[str] | None, typer.Argument(help="Sites to crawl in generic mode.")
+    ] = None,
     source: Annotated[
         list[str] | None, typer.Option("--source", help="A source from the sources file.")
     ] = None,
@@ -68,22 +71,21 @@ def crawl(
     from crawlers.runner import generic_source, run_crawl
 
     settings = _settings()
-    with user_errors(SourceError, RuntimeError):
+    with user_errors(SourceError, ValueError, RuntimeError):
         if urls:
             sources = [generic_source(url, render=render) for url in urls]
         else:
             configured = load_sources(settings.sources_file)
             sources = [find_source(configured, n) for n in source] if source else configured
         if not sources:
-            raise UserError(f"nothing to crawl: give URLs or declare sources in {settings.sources_file}")
+            raise UserError(
+                f"nothing to crawl: give URLs or declare sources in {settings.sources_file}"
+            )
         summary = run_crawl(settings, sources, max_pages=max_pages)
     _print_crawl_summary(summary)
 
 
-def _print_crawl_summary(summary: object) -> None:
-    from crawlers.runner import CrawlSummary
-
-    assert isinstance(summary, CrawlSummary)
+def _print_crawl_summary(summary: CrawlSummary) -> None:
     print(
         f"pages fetched: {summary.pages_fetched}  ads found: {summary.ads_found}  "
         f"new: {summary.ads_new}  updated: {summary.ads_updated}  "
@@ -103,7 +105,8 @@ def classify(
     settings = _settings()
     with user_errors(ValueError):
         clf = load_classifier(settings)
-        source = sys.stdin if str(infile) == "-" else infile.open(encoding="utf-8", errors="replace")
+        stdin = str(infile) == "-"
+        source = sys.stdin if stdin else infile.open(encoding="utf-8", errors="replace")
         out = sys.stdout if output is None else output.open("w", encoding="utf-8")
         try:
             bad = classify_stream(clf, source, out, sys.stderr)
@@ -166,7 +169,8 @@ def search(
     for hit in result.hits:
         score = "-" if hit.lure_score is None else f"{hit.lure_score:.2f}"
         # markup=False: titles are scraped text, never rich markup.
-        table.add_row(score, "⚑" if hit.flagged else "", hit.site, hit.title, ", ".join(hit.indicators))
+        flag = "⚑" if hit.flagged else ""
+        table.add_row(score, flag, hit.site, hit.title, ", ".join(hit.indicators))
     Console(markup=False, highlight=False).print(table)
 
 
