@@ -222,7 +222,7 @@ def _find(groups: list[_Group], doc: Doc) -> list[tuple[str, str, int, int]]:
     where: dict[str, list[int]] = defaultdict(list)
     for i, token in enumerate(doc):
         where[token.norm_].append(i)
-    found = []
+    found: list[tuple[str, str, int, int]] = []
     for group in groups:
         if group.starts is None:
             found.extend((group.code, group.kind, s, e) for _, s, e in group.matcher(doc))

@@ -12,6 +12,7 @@ from classifiers.service import AdText, LureClassifier
 from core.ad import Classification
 
 BATCH = 256
+MAX_LINE_CHARS = 5_000_000  # far above any ad; refuses to parse runaway input
 
 
 def classify_stream(clf: LureClassifier, lines: Iterable[str], out: TextIO, err: TextIO) -> int:
@@ -34,6 +35,8 @@ def classify_stream(clf: LureClassifier, lines: Iterable[str], out: TextIO, err:
 
 
 def _parse(line: str) -> tuple[dict[str, Any], AdText] | str:
+    if len(line) > MAX_LINE_CHARS:
+        return f"line longer than {MAX_LINE_CHARS} characters"
     try:
         row = json.loads(line)
     except json.JSONDecodeError as exc:

@@ -103,9 +103,10 @@ class LanguageIdentifier:
             for lang, weight in _WORD_WEIGHTS.get(w, ()):
                 shares[lang] += weight
         n = max(1, len(words))
+        fits = self._fits(grams)
         scores: dict[str, float] = {}
         for lang in LANGUAGES:
-            fit = self._fit(lang, grams)
+            fit = fits.get(lang)
             scores[lang] = _WORD_WEIGHT * shares[lang] / n + _TRIGRAM_WEIGHT * (
                 fit / 10.0 if fit else 0.0
             )
@@ -113,7 +114,7 @@ class LanguageIdentifier:
         if not words or not _mostly_latin(words):
             return LanguageGuess(OTHER, scores)
         lang = max(LANGUAGES, key=lambda code: scores[code])
-        fit = self._fit(lang, grams)
+        fit = fits.get(lang)
         if best_share < _MIN_EVIDENCE and (fit is None or fit < _MIN_TRIGRAM_FIT):
             return LanguageGuess(OTHER, scores)
         return LanguageGuess(lang, scores)
@@ -122,17 +123,26 @@ class LanguageIdentifier:
         return self.guess(text).lang
 
     def _fit(self, lang: str, grams: list[str]) -> float | None:
-        profile = self._profiles.get(lang)
-        if not profile or not grams:
-            return None
-        floor = self._floor[lang]
-        return sum(profile.get(g, floor) for g in grams) / len(grams)
+        return self._fits(grams).get(lang)
+
+    def _fits(self, grams: list[str]) -> dict[str, float]:
+        """Mean trigram log-probability per language (languages with a profile)."""
+        if not grams or not self._profiles:
+            return {}
+        counts = Counter(grams)
+        out = {}
+        for lang, profile in self._profiles.items():
+            floor = self._floor[lang]
+            out[lang] = sum(profile.get(g, floor) * c for g, c in counts.items()) / len(grams)
+        return out
+
+
+_NOT_LATIN = re.compile("[^\u0000-\u024f]")
 
 
 def _mostly_latin(words: list[str]) -> bool:
     letters = "".join(words)
-    latin = sum(1 for c in letters if c.isascii() or "\u00c0" <= c <= "\u024f")
-    return latin * 2 > len(letters)
+    return len(_NOT_LATIN.findall(letters)) * 2 < len(letters)
 
 
 def _trigrams(text: str) -> list[str]:

@@ -69,11 +69,12 @@ class LureClassifier:
             extractions.append(extraction)
             inputs.append(ad_input(extraction))
             langs.append(lang)
-        scores = self._model.predict_proba(inputs)[:, 1]
+        # Rounded first, so that flagged == (lure_score >= threshold) holds for what is shown.
+        scores = [round(float(s), 4) for s in self._model.predict_proba(inputs)[:, 1]]
         return [
             Classification(
-                lure_score=round(float(score), 4),
-                flagged=bool(score >= self.threshold),
+                lure_score=score,
+                flagged=score >= self.threshold,
                 indicators=extraction.indicators,
                 model_version=self._version,
                 lang=lang,

@@ -7,6 +7,7 @@ subprocess in tests) for each crawl.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -68,7 +69,11 @@ def run_crawl(
         require_chromium(settings)
     _ran = True
 
-    process = AsyncCrawlerProcess(scrapy_settings(settings, scrapy_overrides))
+    # A caller that set up logging (the CLI) keeps its handlers; otherwise Scrapy installs its own.
+    process = AsyncCrawlerProcess(
+        scrapy_settings(settings, scrapy_overrides),
+        install_root_handler=not logging.getLogger().handlers,
+    )
     started: list[tuple[Source, Crawler, Any]] = []
     for source in sources:
         crawler = process.create_crawler(AdsSpider)

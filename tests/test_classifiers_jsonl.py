@@ -95,3 +95,10 @@ def test_many_lines_are_written_in_order_across_batches(clf: LureClassifier) -> 
     bad, rows, errors = run(clf, lines)
     assert bad == 1 and errors == ["line 301: not JSON (Expecting value at column 1)"]
     assert [r["n"] for r in rows] == list(range(600))
+
+
+def test_runaway_line_is_refused(clf: LureClassifier) -> None:
+    huge = json.dumps({"text": "x" * 5_000_001})
+    bad, rows, errors = run(clf, [huge, json.dumps({"text": "Cook wanted"})])
+    assert bad == 1 and len(rows) == 1
+    assert errors == ["line 1: line longer than 5000000 characters"]
