@@ -169,6 +169,15 @@ def _version_name(models_dir: Path, created: str, digest: str) -> str:
     return name
 
 
+def _single_signal_note(meta: dict[str, Any]) -> str:
+    if "single_signal.jsonl" not in meta["training_files"]:
+        return ""
+    return (
+        "\n`single_signal.jsonl` adds short benign ads with one indicator each, so that a "
+        'single signal\n("no experience needed") does not flag on its own.'
+    )
+
+
 def model_card(version: str, meta: dict[str, Any], extractor: IndicatorExtractor) -> str:
     test, val = meta["metrics"][TEST], meta["metrics"][VALIDATION]
     rows = "\n".join(
@@ -199,7 +208,7 @@ Flag threshold {meta["threshold"]} ({meta["threshold_rule"]}).
 ## Data
 Split by hash of the ad id: train {counts["train"]["n"]}, validation {counts["validation"]["n"]},
 test {counts["test"]["n"]} ads; languages {", ".join(meta["languages"])}. The test part was used
-for nothing but the figures below.
+for nothing but the figures below.{_single_signal_note(meta)}
 
 ## Results
 Validation: precision {val["precision"]:.3f}, recall {val["recall"]:.3f}, F1 {val["f1"]:.3f}.
