@@ -9,14 +9,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Dialog, Page, sync_playwright
 
+from crawlers.config import CHROMIUM_ARGS
 from demosites import DemoSites
 from demosites.testing import write_sample_seed
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
