@@ -70,10 +70,9 @@ def run_crawl(
     _ran = True
 
     # A caller that set up logging (the CLI) keeps its handlers; otherwise Scrapy installs its own.
-    process = AsyncCrawlerProcess(
-        scrapy_settings(settings, scrapy_overrides),
-        install_root_handler=not logging.getLogger().handlers,
-    )
+    overrides = {"LOG_INSTALL_ROOT_HANDLER": not logging.getLogger().handlers}
+    overrides.update(scrapy_overrides or {})
+    process = AsyncCrawlerProcess(scrapy_settings(settings, overrides))
     started: list[tuple[Source, Crawler, Any]] = []
     for source in sources:
         crawler = process.create_crawler(AdsSpider)
