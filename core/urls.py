@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-# Parameters that change per visit or per campaign, never per ad.
-_TRACKING_PREFIXES = ("utm_", "fbclid", "gclid", "mc_", "ref", "sessionid", "sid")
+# Parameters that change per visit or per campaign, never per ad. Exact names (plus utm_*):
+# a prefix such as "ref" would also drop "refno", which may be the ad's own id.
+_TRACKING = {"fbclid", "gclid", "mc_cid", "mc_eid", "ref", "sessionid", "sid", "phpsessid",
+             "jsessionid"}  # fmt: skip
 
 
 def canonical_url(url: str) -> str:
@@ -19,7 +21,7 @@ def canonical_url(url: str) -> str:
     query = sorted(
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not k.lower().startswith(_TRACKING_PREFIXES)
+        if k.lower() not in _TRACKING and not k.lower().startswith("utm_")
     )
     path = parts.path or "/"
     return urlunsplit((scheme, host, path, urlencode(query), ""))
