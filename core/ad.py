@@ -41,6 +41,21 @@ class Classification:
 
 
 @dataclass
+class Capture:
+    """One hashed evidence file under ``LUREWATCH_HOME/evidence/`` (see ``core.evidence``).
+
+    ``kind`` is ``manifest`` (the JSON record of the fetch: URL, time, headers, hashes of the
+    others), ``warc`` (the HTTP response), ``dom`` (the rendered DOM) or ``screenshot`` (PNG).
+    ``path`` is relative to the evidence folder, so a copied case folder still verifies.
+    """
+
+    kind: str
+    sha256: str
+    path: str
+    size: int = 0
+
+
+@dataclass
 class Ad:
     id: str  # core.urls.ad_id(url): stable across re-crawls
     url: str  # canonical URL of the detail page
@@ -62,6 +77,7 @@ class Ad:
     indicators: list[Indicator] = field(default_factory=list)
     model_version: str = ""
     structured: dict[str, Any] = field(default_factory=dict)  # the schema.org object found
+    captures: list[Capture] = field(default_factory=list)  # evidence of the fetch this came from
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -71,6 +87,7 @@ class Ad:
         known = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         values["indicators"] = [indicator_from_dict(i) for i in data.get("indicators") or []]
+        values["captures"] = [Capture(**c) for c in data.get("captures") or []]
         return cls(**values)
 
     def apply(self, result: Classification) -> None:
@@ -79,6 +96,24 @@ class Ad:
         self.indicators = result.indicators
         self.model_version = result.model_version
         self.lang = self.lang or result.lang
+
+
+@dataclass
+class AdRemoved:
+    """A crawler's finding that a known ad is gone: its page answers 404/410, or it has been
+    missing from the site's listings for longer than the source's ``removal_grace``.
+    The store keeps the ad (searchable, with its captures) and records ``removed_at``."""
+
+    id: str
+    url: str
+    site: str
+    removed_at: str  # ISO 8601 UTC
+    reason: str  # "http 404", "http 410", "not listed since 2026-11-20T10:00:00+00:00"
+    http_status: int | None = None
+    captures: list[Capture] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
 
 def indicator_from_dict(data: dict[str, Any]) -> Indicator:

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     crawl_depth_limit: int = 6
     render_timeout_ms: int = 20_000
     chromium_path: Path = Path("/usr/bin/chromium")
+    frontier: str | None = Field(
+        default=None,
+        description="redis://host:port/db to share one frontier and seen-store between crawl"
+        " processes (scrapy-redis); default: a seen-store file under home, one process.",
+    )
     secret_key: str | None = Field(
         default=None, description="Signs web sessions; generated and kept under home if unset."
     )
@@ -60,6 +65,11 @@ class Settings(BaseSettings):
     @property
     def runs_dir(self) -> Path:
         return self._subdir("runs")
+
+    @property
+    def crawl_dir(self) -> Path:
+        """Crawl state: the seen-store file and locks."""
+        return self._subdir("crawl")
 
     @property
     def db_url(self) -> str:

@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+
+from core.durations import parse_duration
+
+# Seconds, written in the file as 30m, 6h, 2d (or a plain number of seconds).
+Duration = Annotated[float, BeforeValidator(parse_duration)]
 
 
 class SourceError(ValueError):
@@ -27,21 +40,41 @@ class Selectors(BaseModel):
     salary: str | None = None
 
 
+class Politeness(BaseModel):
+    """Per-site limits on top of robots.txt (whose Crawl-delay, when longer, wins)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    delay: float | None = Field(default=None, ge=0)  # seconds between requests to the site
+    concurrency: int | None = Field(default=None, ge=1, le=32)  # requests in flight at once
+
+
 class Source(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     start_urls: list[str] = Field(min_length=1)
-    render: bool = False  # render pages in Chromium through Playwright
+    # true: render every page in Chromium; auto: decide from a first fetch whether the ads are in
+    # the HTML or need JavaScript.
+    render: bool | Literal["auto"] = False
     selectors: Selectors | None = None
     max_pages: int | None = Field(default=None, ge=1)
+    # Listing pages, feeds and sitemaps are revisited this often (`lurewatch monitor`) ...
+    revisit: Duration = 3600.0
+    # ... and each ad's own page this often, to see edits and takedowns.
+    detail_revisit: Duration = 86_400.0
+    # An ad missing from every listing for this long counts as removed.
+    removal_grace: Duration = 3 * 86_400.0
+    sitemaps: list[str] = Field(default_factory=list)  # robots.txt Sitemap: lines are read too
+    feeds: list[str] = Field(default_factory=list)  # RSS/Atom; <link rel=alternate> feeds too
+    politeness: Politeness = Field(default_factory=Politeness)
 
-    @field_validator("start_urls")
+    @field_validator("start_urls", "sitemaps", "feeds")
     @classmethod
     def _http_only(cls, urls: list[str]) -> list[str]:
         for url in urls:
             if not url.startswith(("http://", "https://")):
-                raise ValueError(f"start URL must be http(s): {url!r}")
+                raise ValueError(f"URL must be http(s): {url!r}")
         return urls
 
 
@@ -78,5 +111,5 @@ def find_source(sources: list[Source], name: str) -> Source:
 
 
 def dump_sources(sources: list[Source], path: Path) -> None:
-    data = {"sources": [s.model_dump(exclude_none=True) for s in sources]}
+    data = {"sources": [s.model_dump(exclude_defaults=True) for s in sources]}
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")

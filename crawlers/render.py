@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from playwright.async_api import Request as PlaywrightRequest
+from scrapy.http import Response
 
 from core.settings import Settings
 
@@ -39,3 +41,27 @@ def render_meta() -> dict[str, Any]:
         "playwright": True,
         "playwright_page_goto_kwargs": {"wait_until": "networkidle"},
     }
+
+
+@dataclass
+class RawHttp:
+    """The HTTP response Chromium received for the page's own URL (before any script ran)."""
+
+    url: str
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+@dataclass
+class RenderedCapture:
+    dom: bytes  # the rendered DOM, UTF-8 (what the spider parsed)
+    screenshot: bytes | None  # full-page PNG, when the request asked for evidence
+    http: RawHttp | None  # the navigation response, when Chromium kept it
+
+
+def rendered_capture(response: Response) -> RenderedCapture | None:
+    """What a rendered response holds beyond Scrapy's own fields; None for plain HTTP responses."""
+    if "playwright" not in response.flags:
+        return None
+    return RenderedCapture(dom=response.body, screenshot=None, http=None)
