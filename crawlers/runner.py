@@ -39,16 +39,26 @@ def scrapy_settings(settings: Settings, overrides: dict[str, Any] | None = None)
     return result
 
 
+def source_settings(settings: Settings, source: Source) -> dict[str, Any]:
+    """Scrapy settings of one source's crawler on top of the process's: its politeness limits
+    and, with a shared frontier, its own request queue."""
+    return {}
+
+
 def run_crawl(
     settings: Settings,
     sources: list[Source],
     *,
     max_pages: int | None = None,
+    revisit: bool = False,
+    retry_urls: dict[str, list[str]] | None = None,
     scrapy_overrides: dict[str, Any] | None = None,
 ) -> CrawlSummary:
     """Crawl ``sources`` concurrently and block until all are done.
 
     ``max_pages`` caps the pages requested per source (over the source's own ``max_pages``);
+    ``revisit`` re-fetches every known page of the sources now, whatever its schedule;
+    ``retry_urls`` (source name -> URLs) are fetched again now (``--retry-failed``);
     ``scrapy_overrides`` are Scrapy settings on top of the project's (``{"LUREWATCH_CLASSIFY":
     False}``, ``FEEDS``, ...). Only one call per process: Scrapy's reactor cannot restart.
     """
@@ -76,7 +86,15 @@ def run_crawl(
     started: list[tuple[Source, Crawler, Any]] = []
     for source in sources:
         crawler = process.create_crawler(AdsSpider)
-        task = process.crawl(crawler, source=source, max_pages=max_pages)
+        # Settings stay open until crawl() applies them: the source's own go on top.
+        crawler.settings.setdict(source_settings(settings, source), priority="spider")
+        task = process.crawl(
+            crawler,
+            source=source,
+            max_pages=max_pages,
+            revisit=revisit,
+            retry_urls=(retry_urls or {}).get(source.name, []),
+        )
         started.append((source, crawler, task))
 
     began = time.monotonic()

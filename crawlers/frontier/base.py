@@ -46,14 +46,19 @@ class SeenStore(Protocol):
     ) -> bool:
         """Record ``url`` as known; True when this crawl should fetch it now.
 
-        True for a URL never seen, one that is due (``next_fetch <= now``), one claimed by an
+        True for a URL never seen, a known listing, one that is due (``next_fetch <= now``),
+        one claimed by an
         earlier crawl that died before fetching it, or any URL when ``force`` (``--revisit``,
         start URLs) -- but never twice in one crawl run, and (Redis) never to two processes.
         """
         ...
 
-    def fetched(self, url: str, now: float, status: int, next_fetch: float) -> None:
-        """The page was fetched and whatever it held is stored: due again at ``next_fetch``."""
+    def fetched(
+        self, url: str, now: float, status: int, next_fetch: float, kind: PageKind | None = None
+    ) -> None:
+        """The page was fetched and whatever it held is stored: due again at ``next_fetch``.
+        ``kind`` corrects the guess made at claim time (a link thought to be an ad's page that
+        turned out to be a listing is read by every crawl from then on)."""
         ...
 
     def failed(self, url: str, now: float, retry_at: float) -> None:

@@ -81,7 +81,7 @@ class SqliteSeenStore:
         with self._lock:
             self._write()
             row = self._db.execute(
-                "SELECT next_fetch, removed, pending, claimed_run FROM pages WHERE key = ?",
+                "SELECT next_fetch, removed, pending, claimed_run, kind FROM pages WHERE key = ?",
                 (key,),
             ).fetchone()
             if row is None:
@@ -91,10 +91,13 @@ class SqliteSeenStore:
                     (key, self._source(source), kind, now, now, self._run),
                 )
                 return True
-            next_fetch, removed, pending, claimed_run = row
+            next_fetch, removed, pending, claimed_run, known_kind = row
             if claimed_run == self._run:
                 return False
-            wanted = force or pending or (not removed and next_fetch <= now)
+            # Listings are read by every crawl: that is how new ads are found.
+            wanted = (
+                force or pending or known_kind == "listing" or (not removed and next_fetch <= now)
+            )
             if wanted:
                 self._db.execute(
                     "UPDATE pages SET pending = 1, claimed_run = ? WHERE key = ?",
@@ -102,11 +105,13 @@ class SqliteSeenStore:
                 )
             return bool(wanted)
 
-    def fetched(self, url: str, now: float, status: int, next_fetch: float) -> None:
+    def fetched(
+        self, url: str, now: float, status: int, next_fetch: float, kind: PageKind | None = None
+    ) -> None:
         self._update(
             url,
-            "pending = 0, last_fetched = ?, status = ?, next_fetch = ?",
-            (now, status, _finite(next_fetch)),
+            "pending = 0, last_fetched = ?, status = ?, next_fetch = ?, kind = COALESCE(?, kind)",
+            (now, status, _finite(next_fetch), kind),
         )
 
     def failed(self, url: str, now: float, retry_at: float) -> None:

@@ -1,35 +1,49 @@
-"""The one spider: walks a site's listing and detail pages and yields the ads it finds.
+"""The one spider: walks a site's listings, feeds and sitemaps, and yields the ads it finds.
 
     scrapy crawl ads -a source=NAME            # a source from config/sources.yml
     scrapy crawl ads -a urls=URL1,URL2         # any site, no configuration
     ... -a render=1                            # render pages in Chromium (JavaScript-only sites)
     ... -a max_pages=N                         # request at most N pages
+    ... -a revisit=1                           # re-fetch every known page now
 
-``crawlers.runner`` passes a ``core.sources.Source`` object as ``source`` instead of a name.
-Links are followed within the folder of a start URL on its host (``crawlers.links.Scope``), or,
-for sources with ``ad_links``/``next_page`` selectors, wherever those selectors point on the host.
+Crawls are incremental. Every URL goes through the seen-store (``crawlers.frontier``) before it
+is requested: listing pages are read again by every crawl, an ad's own page only when it is new
+or due again (``detail_revisit``), so a monitored site costs its listings plus what changed.
+A page counts as fetched only once what it held is stored (``item_scraped``), so a crawl killed
+at any point resumes with nothing lost: ``start`` first yields what the last crawl left pending.
+
+Ads leave as ``core.ad.Ad``; an ad found gone (404/410, or missing from every listing for longer
+than the source's ``removal_grace``) as ``core.ad.AdRemoved``.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Iterator
+import math
+import time
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import UTC, datetime
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
+from twisted.python.failure import Failure
 
-from core.ad import Ad, utc_now_iso
+from core.ad import Ad, AdRemoved, Capture, utc_now_iso
 from core.settings import Settings
 from core.sources import Source, find_source, load_sources
 from core.urls import ad_id, canonical_url
 from crawlers.config import lurewatch_settings
 from crawlers.extract import AdFields, extract_ad
+from crawlers.failures import failure_kind
+from crawlers.frontier import PageKind, SeenStore, new_run_id, open_seen_store
 from crawlers.generic import site_name
-from crawlers.links import Scope, css_links, next_page_links, page_links
+from crawlers.links import Scope, css_links, is_page_url, next_page_links, page_links
 from crawlers.render import render_meta, require_chromium
+from crawlers.signals import page_failed
 from crawlers.spidermiddlewares.pagination import NEXT_PAGE
 from crawlers.spiders.arguments import (
     SpiderArgumentError,
@@ -38,6 +52,13 @@ from crawlers.spiders.arguments import (
     positive_int,
     url_list,
 )
+
+KEY = "lurewatch_key"  # canonical URL the seen-store knows the request by
+KIND = "lurewatch_kind"  # PageKind the request was claimed as
+UNLISTED_SINCE = "lurewatch_unlisted_since"  # set when re-checking an ad gone from listings
+GONE = (404, 410)
+# Detail pages go first: they hold the ads, and listings only grow the queue.
+PRIORITY: dict[str, int] = {"detail": 10, "feed": 5, "sitemap": 5, "listing": 0}
 
 
 class AdsSpider(Spider):
@@ -49,6 +70,8 @@ class AdsSpider(Spider):
         urls: str | list[str] | None = None,
         render: str | bool | None = None,
         max_pages: str | int | None = None,
+        revisit: str | bool | None = None,
+        retry_urls: list[str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -58,11 +81,26 @@ class AdsSpider(Spider):
         self._urls = url_list(urls) if urls is not None else None
         self._render_arg = flag("render", render)
         self._max_pages_arg = positive_int("max_pages", max_pages)
+        self.revisit = flag("revisit", revisit)
+        self.retry_urls = list(retry_urls or [])
+        self._seen: SeenStore | None = None
+        self.run_id = new_run_id()
+        self.started = time.time()
+        # Items on their way through the pipelines -> the page they came from: the page counts
+        # as fetched once they are stored (or dropped).
+        self._inflight: dict[int, tuple[str, int, float, PageKind]] = {}
+        self._walk_complete = True
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._configure(lurewatch_settings(crawler.settings))
+        for handler, signal in (
+            (spider._item_done, signals.item_scraped),
+            (spider._item_done, signals.item_dropped),
+            (spider._item_done, signals.item_error),
+        ):
+            crawler.signals.connect(handler, signal=signal)
         return spider
 
     def _configure(self, settings: Settings) -> None:
@@ -77,43 +115,200 @@ class AdsSpider(Spider):
             source = find_source(load_sources(settings.sources_file), str(self._source_arg))
             self.site = source.name
         check_selectors(source)
+        self.settings_obj = settings
         self.source = source
-        self.render = self._render_arg or source.render
-        if self.render:
+        # None: `render: auto`, decided by the first page (crawlers.render_auto).
+        self.render: bool | None = True if self._render_arg else _render_mode(source.render)
+        if self.render is not False:
             require_chromium(settings)
         self.max_pages = self._max_pages_arg or source.max_pages
         self.max_page_bytes = settings.max_page_bytes
         self.scope = Scope(source.start_urls)
         # Hostnames without ports: Scrapy's offsite filter also drops redirects to other sites.
         self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in source.start_urls})
-        self._seen: set[str] = set()
         self._requested = 0
         self._budget_logged = False
 
-    async def start(self) -> AsyncIterator[Request]:
+    # -- the seen-store ------------------------------------------------------------------------
+
+    @property
+    def seen(self) -> SeenStore:
+        if self._seen is None:
+            self._seen = open_seen_store(self.settings_obj, self.source.name, self.run_id)
+        return self._seen
+
+    def closed(self, reason: str) -> None:
+        if self._seen is None:
+            return
+        if reason == "finished" and self._walk_complete:
+            self._seen.walk_complete(self.source.name, self.started)
+        self._seen.close()
+        self._seen = None
+
+    # -- where a crawl starts ------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request | AdRemoved]:
+        now = time.time()
+        for item in self._sweep_unlisted(now):
+            yield item
         for url in self.source.start_urls:
-            request = self._request(url)
+            request = self._request(url, "listing", force=True)
+            if request is not None:
+                yield request
+        for url in self.source.feeds:
+            request = self._request(url, "feed", force=True)
+            if request is not None:
+                yield request
+        for url in self.source.sitemaps:
+            request = self._request(url, "sitemap", force=True)
+            if request is not None:
+                yield request
+        for url in self.retry_urls:
+            request = self._request(url, self._known_kind(url), force=True)
+            if request is not None:
+                yield request
+        resumed = self.seen.pending(self.source.name)
+        rest: Iterable[str] = self.seen.known(self.source.name) if self.revisit else ()
+        for url in _chain(resumed, rest, self.seen.due(self.source.name, now)):
+            kind = self._known_kind(url)
+            if kind == "post":
+                continue  # posts are read from their channel pages, never fetched alone
+            request = self._request(url, kind, force=self.revisit)
             if request is not None:
                 yield request
 
-    def parse(self, response: Response) -> Iterator[Ad | Request]:
+    def _sweep_unlisted(self, now: float) -> Iterator[Request | AdRemoved]:
+        """Ads missing from the last complete listing walk for longer than the grace period:
+        posts are removed at once; ad pages are fetched first, to capture what they show now."""
+        last_walk = self.seen.last_walk(self.source.name)
+        if last_walk is None:
+            return
+        before = min(last_walk, now - self.source.removal_grace)
+        for url in list(self.seen.unlisted(self.source.name, before)):
+            state = self.seen.get(url)
+            if state is None:
+                continue
+            since = state.last_listed or state.first_seen
+            if state.kind == "post":
+                removal = self._removed(url, f"not listed since {_iso(since)}", None, [])
+                self._defer(removal, url, 0, math.inf, "post")
+                yield removal
+                continue
+            request = self._request(url, "detail", force=True)
+            if request is not None:
+                request.meta[UNLISTED_SINCE] = since
+                yield request
+
+    # -- pages -------------------------------------------------------------------------------
+
+    def parse(self, response: Response) -> Iterator[Ad | AdRemoved | Request]:
+        kind: PageKind = response.meta.get(KIND, "listing")
+        key = response.meta.get(KEY) or canonical_url(response.url)
+        now = time.time()
+        if response.status in GONE:
+            yield from self._gone(response, key, kind, now)
+            return
+        if kind in ("feed", "sitemap"):
+            yield from self._parse_feed(response, key, kind, now)
+            return
         if not isinstance(response, HtmlResponse):
-            self.logger.debug("not HTML, skipped: %s", response.url)
+            self._skip(response, key, "not-html", f"not an HTML page ({_content_type(response)})")
             return
         if len(response.body) > self.max_page_bytes:
             # Rendered pages bypass DOWNLOAD_MAXSIZE: their DOM is read from the browser.
-            self.logger.warning(
-                "page over %d bytes, skipped: %s", self.max_page_bytes, response.url
-            )
+            self._skip(response, key, "too-large", f"page over {self.max_page_bytes} bytes")
             return
+        if self.render is None:
+            yield from self._decide_render(response, key)
+            if self.render:
+                return
         fields = extract_ad(response.selector, response.url, self.source.selectors)
-        if fields is not None:
-            yield self._ad(response, fields)
+        links = self._links(response)
+        if fields is None:
+            # A listing (or an index page): its links count as listed, and it is read again
+            # by every crawl.
+            self._mark_listed(links, now)
+            self.seen.fetched(key, now, response.status, now + self.source.revisit, "listing")
+        else:
+            ad = self._ad(response, fields)
+            self._defer(ad, key, response.status, now + self.source.detail_revisit, "detail")
+            yield ad
+            since = response.meta.get(UNLISTED_SINCE)
+            if since is not None:
+                removal = self._removed(
+                    key, f"not listed since {_iso(since)}", response.status, ad.captures
+                )
+                self._defer(removal, key, response.status, math.inf, "detail")
+                yield removal
         next_pages = self._next_pages(response)
-        for url in self._links(response):
-            request = self._request(url, next_page=url in next_pages)
+        for url in links:
+            is_next = url in next_pages
+            request = self._request(url, "listing" if is_next else "detail", next_page=is_next)
             if request is not None:
                 yield request
+
+    def _gone(
+        self, response: Response, key: str, kind: PageKind, now: float
+    ) -> Iterator[AdRemoved]:
+        state = self.seen.get(key)
+        if kind == "detail" and state is not None and state.last_fetched is not None:
+            removal = self._removed(
+                key, f"http {response.status}", response.status, self._capture(response)
+            )
+            self._defer(removal, key, response.status, math.inf, "detail")
+            yield removal
+            return
+        if kind == "listing":
+            self._walk_complete = False
+        self._report(response.url, f"http-{response.status}", f"HTTP {response.status}")
+        self.seen.failed(key, now, now + self.source.detail_revisit)
+
+    def _parse_feed(
+        self, response: Response, key: str, kind: PageKind, now: float
+    ) -> Iterator[Request]:
+        # Feeds and sitemaps arrive with the social/feeds work; until then they are listings.
+        self.seen.fetched(key, now, response.status, now + self.source.revisit)
+        return iter(())
+
+    def _decide_render(self, response: HtmlResponse, key: str) -> Iterator[Request]:
+        from crawlers.render_auto import needs_rendering
+
+        self.render = needs_rendering(response, self.source.selectors)
+        self.logger.info(
+            "render: auto -> %s for %s",
+            "Chromium" if self.render else "plain HTTP",
+            self.source.name,
+        )
+        if self.render:
+            require_chromium(self.settings_obj)
+            kind: PageKind = response.meta.get(KIND, "listing")
+            yield self._build(response.url, key, kind, next_page=False)
+
+    def _skip(self, response: Response, key: str, kind: str, reason: str) -> None:
+        self.logger.warning("skipped %s: %s", response.url, reason)
+        self._report(response.url, kind, reason)
+        now = time.time()
+        self.seen.failed(key, now, now + self.source.detail_revisit)
+
+    def _report(self, url: str, kind: str, reason: str) -> None:
+        if getattr(self, "crawler", None) is not None:
+            self.crawler.signals.send_catch_log(page_failed, url=url, kind=kind, reason=reason)
+
+    def errback(self, failure: Failure) -> None:
+        request: Request = failure.request  # type: ignore[attr-defined]
+        key = request.meta.get(KEY) or canonical_url(request.url)
+        kind: PageKind = request.meta.get(KIND, "detail")
+        now = time.time()
+        if kind == "listing":
+            self._walk_complete = False
+        error_kind, reason = failure_kind(failure)
+        if isinstance(failure.value, IgnoreRequest):
+            # robots.txt, the guard or the circuit breaker: they said why already.
+            self.logger.debug("not fetched %s: %s", request.url, reason)
+        else:
+            self.logger.warning("failed %s: %s", request.url, reason)
+            self._report(request.url, error_kind, reason)
+        self.seen.failed(key, now, now + min(self.source.revisit, self.source.detail_revisit))
 
     def _links(self, response: HtmlResponse) -> list[str]:
         selectors = self.source.selectors
@@ -132,21 +327,65 @@ class AdsSpider(Spider):
             return set(css_links(response, selectors.next_page, self.scope.hosts))
         return next_page_links(response)
 
-    def _request(self, url: str, next_page: bool = False) -> Request | None:
-        key = canonical_url(url)
-        if key in self._seen:
-            return None
+    def _mark_listed(self, urls: Iterable[str], now: float) -> None:
+        self.seen.listed([u for u in urls if is_page_url(u)], now)
+
+    # -- requests ------------------------------------------------------------------------------
+
+    def _request(
+        self, url: str, kind: PageKind, *, force: bool = False, next_page: bool = False
+    ) -> Request | None:
         if self.max_pages is not None and self._requested >= self.max_pages:
+            self._walk_complete = False
             if not self._budget_logged:
                 self._budget_logged = True
                 self.logger.info("max_pages=%d reached: no more pages requested", self.max_pages)
             return None
-        self._seen.add(key)
+        key = canonical_url(url)
+        if not self.seen.claim(key, self.source.name, kind, time.time(), force=force):
+            return None
         self._requested += 1
-        meta = render_meta() if self.render else {}
+        return self._build(url, key, kind, next_page=next_page)
+
+    def _build(self, url: str, key: str, kind: PageKind, *, next_page: bool) -> Request:
+        meta: dict[str, Any] = render_meta() if self.render else {}
+        meta.update({KEY: key, KIND: kind})
+        if kind == "detail":
+            meta["handle_httpstatus_list"] = list(GONE)
         if next_page:
             meta[NEXT_PAGE] = True
-        return Request(url, callback=self.parse, meta=meta)
+        # dont_filter: the seen-store is the duplicate filter (on disk, with expiry).
+        return Request(
+            url,
+            callback=self.parse,
+            errback=self.errback,
+            meta=meta,
+            priority=PRIORITY.get(kind, 0),
+            dont_filter=True,
+        )
+
+    def _known_kind(self, url: str) -> PageKind:
+        state = self.seen.get(url)
+        return "detail" if state is None else state.kind
+
+    # -- items ---------------------------------------------------------------------------------
+
+    def _defer(self, item: Any, key: str, status: int, next_fetch: float, kind: PageKind) -> None:
+        self._inflight[id(item)] = (key, status, next_fetch, kind)
+
+    def _item_done(self, item: Any, **_: Any) -> None:
+        done = self._inflight.pop(id(item), None)
+        if done is None:
+            return
+        key, status, next_fetch, kind = done
+        if isinstance(item, AdRemoved):
+            self.seen.removed(key, time.time())
+        else:
+            self.seen.fetched(key, time.time(), status, next_fetch, kind)
+
+    def _capture(self, response: Response) -> list[Capture]:
+        capturer = getattr(self, "capturer", None)
+        return [] if capturer is None else list(capturer.capture(response))
 
     def _ad(self, response: HtmlResponse, fields: AdFields) -> Ad:
         return Ad(
@@ -165,4 +404,37 @@ class AdsSpider(Spider):
             rendered="playwright" in response.flags,
             body_sha256=hashlib.sha256(response.body).hexdigest(),
             structured=fields.structured,
+            captures=self._capture(response),
         )
+
+    def _removed(
+        self, url: str, reason: str, status: int | None, captures: list[Capture]
+    ) -> AdRemoved:
+        self.logger.info("ad removed: %s (%s)", url, reason)
+        return AdRemoved(
+            id=ad_id(url),
+            url=canonical_url(url),
+            site=self.site or site_name(url),
+            removed_at=utc_now_iso(),
+            reason=reason,
+            http_status=status,
+            captures=captures,
+        )
+
+
+def _render_mode(value: bool | str) -> bool | None:
+    return None if value == "auto" else bool(value)
+
+
+def _chain(*iterables: Iterable[str]) -> Iterator[str]:
+    for iterable in iterables:
+        yield from iterable
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=0).isoformat()
+
+
+def _content_type(response: Response) -> str:
+    value = response.headers.get(b"Content-Type") or b"no content type"
+    return value.decode("latin-1")[:80]
