@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup chromium demo test lint format clean
+.PHONY: setup chromium test-packages demo test lint format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,15 +14,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Debian packages outside Python (installed when run as root, else a hint): Chromium renders
+# JavaScript sites; the tests also start a real redis-server (the shared crawl frontier).
 chromium:
-	@bash scripts/ensure-chromium.sh
+	@bash scripts/ensure-debian-packages.sh chromium
+
+test-packages:
+	@bash scripts/ensure-debian-packages.sh chromium redis-server
 
 setup: $(STAMP) chromium
 
 demo: setup
 	$(BIN)/lurewatch demo $(DEMO_ARGS)
 
-test: setup
+test: $(STAMP) test-packages
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: setup

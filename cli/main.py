@@ -67,9 +67,19 @@ def crawl(
     ] = None,
     render: Annotated[bool, typer.Option(help="Render the URLs in Chromium.")] = False,
     max_pages: Annotated[int | None, typer.Option(min=1, help="Stop after N pages.")] = None,
+    revisit: Annotated[
+        bool,
+        typer.Option("--revisit", help="Re-fetch every known page now, whatever its due time."),
+    ] = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Fetch the pages that failed before again now.")
+    ] = False,
 ) -> None:
-    """Crawl sites once: the URLs given, the named sources, or every configured source."""
+    """Crawl sites once: the URLs given, the named sources, or every configured source.
+
+    Crawls are incremental: listings are read again, an ad's page only when new or due."""
     from crawlers.runner import generic_source, run_crawl
+    from crawlers.state.runs import failed_urls
 
     settings = _settings()
     with user_errors(SourceError, ValueError, RuntimeError):
@@ -82,7 +92,13 @@ def crawl(
             raise UserError(
                 f"nothing to crawl: give URLs or declare sources in {settings.sources_file}"
             )
-        summary = run_crawl(settings, sources, max_pages=max_pages)
+        retry = {s.name: failed_urls(settings, s.name) for s in sources} if retry_failed else None
+        if retry is not None and not any(retry.values()):
+            print("no failed pages to retry")
+            return
+        summary = run_crawl(
+            settings, sources, max_pages=max_pages, revisit=revisit, retry_urls=retry
+        )
     _print_crawl_summary(summary)
 
 
@@ -154,24 +170,39 @@ def search(
     query: Annotated[str, typer.Argument(help="Full-text query; '' lists everything.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 20,
+    status: Annotated[
+        str, typer.Option(help="live | removed: only ads still online, or taken down.")
+    ] = "",
 ) -> None:
-    """Search everything collected."""
-    from index import IndexBusyError, QueryError, SearchIndex
+    """Search everything collected, removed ads included."""
+    from index import IndexBusyError, QueryError, SearchFilters, SearchIndex
 
     with user_errors(QueryError, IndexBusyError):
-        result = SearchIndex(_settings()).search(query, limit=limit, facets=False)
+        if status not in ("", "live", "removed"):
+            raise UserError(f"--status must be live or removed, not {status!r}")
+        filters = SearchFilters(
+            status="removed" if status == "removed" else "live" if status else None
+        )
+        index = SearchIndex(_settings())
+        result = index.search(query, filters, limit=limit, facets=False)
+        if index.outdated and result.total == 0:
+            print(
+                "note: the search index is from an older LureWatch; run `lurewatch reindex`",
+                file=sys.stderr,
+            )
     if as_json:
         payload = {"total": result.total, "hits": [h.to_json() for h in result.hits]}
         print(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     table = Table(title=f"{result.total} ads match")
-    for column in ("score", "flag", "site", "title", "indicators"):
+    for column in ("score", "flag", "site", "title", "indicators", "removed"):
         table.add_column(column)
     for hit in result.hits:
         score = "-" if hit.lure_score is None else f"{hit.lure_score:.2f}"
         # markup=False: titles are scraped text, never rich markup.
         flag = "⚑" if hit.flagged else ""
-        table.add_row(score, flag, hit.site, hit.title, ", ".join(hit.indicators))
+        removed = (hit.removed_at or "")[:10]
+        table.add_row(score, flag, hit.site, hit.title, ", ".join(hit.indicators), removed)
     Console(markup=False, highlight=False).print(table)
 
 
@@ -181,6 +212,41 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     from cli.demo import serve_app
 
     serve_app(_settings(), host=host, port=port)
+
+
+@app.command()
+def status(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
+    ] = None,
+    failed: Annotated[
+        bool, typer.Option("--failed", help="List the failed pages not fetched since.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show each source's last crawl (pages, ads, errors, bytes, render time) or failed pages."""
+    from cli.status import run_status, seen_counts
+
+    settings = _settings()
+    with user_errors(SourceError):
+        run_status(settings, source, failed=failed, as_json=as_json, extra=seen_counts(settings))
+
+
+@app.command()
+def monitor(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
+    ] = None,
+    rounds: Annotated[
+        int | None, typer.Option(min=1, help="Stop after N rounds of crawls (default: never).")
+    ] = None,
+) -> None:
+    """Crawl every source on its revisit interval until stopped (Ctrl-C / SIGTERM)."""
+    from cli.monitor import run_monitor
+
+    with user_errors(SourceError, ValueError):
+        done = run_monitor(_settings(), source or None, rounds)
+    print(f"monitor stopped after {done} round(s) of crawls")
 
 
 @users_app.command("add")
@@ -205,6 +271,23 @@ def reindex() -> None:
     with user_errors(IndexBusyError):
         count = SearchIndex(settings).rebuild(Store(settings))
     print(f"reindexed {count} ads")
+
+
+@app.command()
+def verify(
+    path: Annotated[
+        Path, typer.Argument(help="A capture file, a capture manifest, or a folder of them.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    root: Annotated[
+        Path | None,
+        typer.Option("--root", help="Evidence folder that manifest paths are relative to."),
+    ] = None,
+) -> None:
+    """Check the SHA-256 of evidence captures offline; exit 1 if any differs or is missing."""
+    from cli.verify import run_verify
+
+    raise typer.Exit(run_verify(path, evidence_root=root, as_json=as_json))
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from core.settings import Settings
 from core.sources import Source
 from crawlers.config import SETTINGS_KEY, scrapy_settings_from
 from crawlers.generic import generic_source
+from crawlers.politeness import politeness_settings
 from crawlers.render import require_chromium
 from crawlers.spiders.ads import AdsSpider
 from crawlers.summary import CrawlSummary, SourceSummary
@@ -42,7 +43,7 @@ def scrapy_settings(settings: Settings, overrides: dict[str, Any] | None = None)
 def source_settings(settings: Settings, source: Source) -> dict[str, Any]:
     """Scrapy settings of one source's crawler on top of the process's: its politeness limits
     and, with a shared frontier, its own request queue."""
-    return {}
+    return politeness_settings(source)
 
 
 def run_crawl(

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from demosites.catalogue import DemoAd
+from demosites.pages_feeds import rss_link
 from demosites.pages_layout import document, esc, paragraphs
 from demosites.structured import job_posting, number_text, parse_pay, script_safe_json
 
@@ -170,7 +171,7 @@ def listing_page(
 </ul>
 <nav class="pager">{" ".join(pager)}</nav>"""
     title = heading if page == 1 else f"{heading}, page {page}"
-    return _frame(title, main, sections)
+    return _frame(title, main, sections, rss_link(f"{SITE_NAME}: latest job ads"))
 
 
 def _meta_plain(ad: DemoAd) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from demosites.catalogue import DemoAd
+from demosites.pages_feeds import atom_link
 from demosites.pages_layout import document
 from demosites.structured import job_posting
 
@@ -16,7 +17,7 @@ PAGE_SIZE = 10
 SITE_NAME = "CaribJobs Live"
 
 
-def _shell(view: str, title: str) -> str:
+def _shell(view: str, title: str, head: str = "") -> str:
     body = f"""<header class="masthead"><a class="brand" href="{ROOT}">{SITE_NAME}</a>
 <nav class="topnav"><a href="{ROOT}">Latest jobs</a><a href="/">Demo home</a></nav></header>
 <div class="layout"><main id="app" data-view="{view}" data-state="loading">
@@ -26,11 +27,11 @@ def _shell(view: str, title: str) -> str:
 <footer class="site-footer"><p>© 2026 {SITE_NAME}. A LureWatch demonstration site: every ad is
 fictional.</p></footer>
 <script src="{ROOT}app.js" defer></script>"""
-    return document(f"{title} | {SITE_NAME}", body)
+    return document(f"{title} | {SITE_NAME}", body, head)
 
 
 def list_shell() -> str:
-    return _shell("list", "Latest jobs")
+    return _shell("list", "Latest jobs", atom_link(f"{SITE_NAME}: latest jobs"))
 
 
 def ad_shell() -> str:

@@ -1,4 +1,4 @@
-"""Markup shared by every demo page: escaping, the page shell, the home page, robots.txt."""
+"""Markup shared by every demo page: escaping, the page shell, the home page."""
 
 from __future__ import annotations
 
@@ -20,6 +20,14 @@ aside.sidebar { width: 15rem; font-size: .9rem; }
 .badge { background: #b32d2e; color: #fff; font-size: .7rem; padding: 0 .3rem; }
 .listing-body { background: #fff; padding: .8rem 1rem; border: 1px solid #dcdcde; }
 .pager a { margin: 0 .5rem; }
+.tgme_header, .tgme_channel_info, .tgme_channel_history { padding: .4rem 1.2rem; }
+.tgme_header_title { font-weight: 700; font-size: 1.2rem; }
+.tgme_widget_message_wrap, [role="article"] { background: #fff; border: 1px solid #dcdcde;
+  padding: .6rem .8rem; margin: .6rem 0; max-width: 44rem; }
+.tgme_widget_message_author, .tgme_widget_message_user { display: none; }
+.tgme_widget_message_footer, .reactions, .page-meta { color: #50575e; font-size: .85rem; }
+.tgme_widget_message_photo, .photo { background: #c3d6e4; height: 6rem; margin: .4rem 0; }
+.comments [role="article"] { margin-left: 1.5rem; background: #f6f7f7; }
 """
 
 
@@ -48,13 +56,20 @@ def home_page() -> str:
     body = """<header class="masthead"><span class="brand">LureWatch demo sites</span></header>
 <div class="layout"><main>
 <h1>LureWatch demo sites</h1>
-<p>Two fictional job sites served locally for demonstrations and tests. Every ad is invented
-for the project; none offers real work.</p>
+<p>Fictional job sites and social posts served locally for demonstrations and tests. Every ad
+and post is invented for the project; none offers real work.</p>
 <ul>
 <li><a href="/classifieds/">Island Classifieds</a>: a static classifieds site; some ads carry
-schema.org JobPosting data as JSON-LD, some as microdata, some none.</li>
+schema.org JobPosting data as JSON-LD, some as microdata, some none. It has an
+<a href="/classifieds/feed.rss">RSS feed</a> and a
+<a href="/classifieds/sitemap.xml">sitemap</a>.</li>
 <li><a href="/jobboard/">CaribJobs Live</a>: a job board that shows its ads only through
-JavaScript.</li>
+JavaScript, with an <a href="/jobboard/feed.atom">Atom feed</a>.</li>
+<li>Public Telegram channel previews: <a href="/telegram/s/islandjobsabroad">Island Jobs
+Abroad</a> and <a href="/telegram/s/trabajos_caribe">Trabajos Caribe y Exterior</a>.</li>
+<li>A public social-media page, <a href="/social/caribworktravel">Caribbean Work &amp;
+Travel</a>, and a group that shows only a login wall,
+<a href="/social/vip-recruiters-group">VIP Recruiters Group</a>.</li>
 </ul>
 </main></div>"""
     return document("LureWatch demo sites", body)
@@ -65,10 +80,3 @@ def not_found_page(path: str) -> str:
 <div class="layout"><main><h1>Not found</h1>
 <p>Nothing is served at <code>{esc(path[:300])}</code>.</p></main></div>"""
     return document("Not found", body)
-
-
-ROBOTS_TXT = """# Island Classifieds keeps members-only ads out of crawlers' reach.
-User-agent: *
-Disallow: /classifieds/private/
-Allow: /
-"""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import sys
 import threading
@@ -14,7 +15,9 @@ from types import TracebackType
 from typing import Any
 
 from core.sources import Source
+from demosites import pages_social, pages_telegram
 from demosites.catalogue import DemoAd, load_catalogue
+from demosites.posts import CHANNELS, LOCKED_PAGE, SOCIAL_PAGE, DemoPost, load_posts
 from demosites.routes import Response, Routes
 
 # Pages are rendered before the server starts; these headers go with every one of them.
@@ -23,6 +26,7 @@ _SECURITY_HEADERS = (
     ("Content-Security-Policy", "default-src 'self'; object-src 'none'; base-uri 'none'"),
     ("Cache-Control", "no-cache"),
 )
+_HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})(:\d{1,5})?$")
 
 
 def loopback_host(host: str) -> str:
@@ -78,11 +82,21 @@ class _Handler(BaseHTTPRequestHandler):
         if with_body:
             self.wfile.write(response.body)
 
+    def _origin(self) -> str:
+        """``http://`` and the Host the client asked for, so feeds and sitemaps name URLs it
+        can reach; the server's own address when the header is missing or malformed."""
+        host = (self.headers.get("Host") or "").strip()
+        if not _HOST.match(host):
+            address, port = self.server.server_address[:2]
+            name = address.decode() if isinstance(address, bytes) else address
+            host = f"[{name}]:{port}" if ":" in name else f"{name}:{port}"
+        return f"http://{host}"
+
     def do_GET(self) -> None:
-        self._send(self.server.routes.resolve(self.path), with_body=True)
+        self._send(self.server.routes.resolve(self.path, self._origin()), with_body=True)
 
     def do_HEAD(self) -> None:
-        self._send(self.server.routes.resolve(self.path), with_body=False)
+        self._send(self.server.routes.resolve(self.path, self._origin()), with_body=False)
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
@@ -106,7 +120,8 @@ class DemoSites:
         self.port = port
         self.verbose = verbose
         self.catalogue: list[DemoAd] = load_catalogue(seed_dir)
-        self.routes = Routes(self.catalogue)
+        self.posts: list[DemoPost] = load_posts(self.catalogue, seed_dir)
+        self.routes = Routes(self.catalogue, self.posts)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -148,13 +163,23 @@ class DemoSites:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{port}"
 
-    def url(self, ad: DemoAd) -> str:
+    def url(self, ad: DemoAd | DemoPost) -> str:
+        """The detail page of an ad, or the permalink of a post."""
         return self.base_url + ad.path
+
+    def channel_urls(self) -> list[str]:
+        return [f"{self.base_url}{pages_telegram.channel_path(c)}" for c in CHANNELS]
+
+    def social_urls(self) -> list[str]:
+        """The public page, then the group behind a login wall."""
+        return [f"{self.base_url}{pages_social.page_path(p)}" for p in (SOCIAL_PAGE, LOCKED_PAGE)]
 
     def sources(self) -> list[Source]:
         return [
             Source(name="island-classifieds", start_urls=[f"{self.base_url}/classifieds/"]),
             Source(name="caribjobs-live", start_urls=[f"{self.base_url}/jobboard/"], render=True),
+            Source(name="telegram-channels", start_urls=self.channel_urls()),
+            Source(name="social-pages", start_urls=self.social_urls()),
         ]
 
     def ads(self, site: str | None = None, private: bool | None = None) -> list[DemoAd]:
@@ -171,11 +196,16 @@ def describe(sites: DemoSites) -> str:
         ("classifieds (public)", len(sites.ads("classifieds", private=False))),
         ("classifieds (robots-disallowed)", len(sites.ads("classifieds", private=True))),
         ("job board (JavaScript)", len(sites.ads("jobboard"))),
+        ("Telegram posts", sum(p.site == "telegram" for p in sites.posts)),
+        ("social posts", sum(p.site == "social" for p in sites.posts)),
     )
     lines = [
         f"LureWatch demo sites at {base}/",
-        f"  Island Classifieds  {base}/classifieds/",
-        f"  CaribJobs Live      {base}/jobboard/",
+        f"  Island Classifieds  {base}/classifieds/  (RSS, sitemap)",
+        f"  CaribJobs Live      {base}/jobboard/  (Atom)",
+        *(f"  Telegram channel    {url}" for url in sites.channel_urls()),
+        f"  Social page         {sites.social_urls()[0]}",
+        f"  Login-walled group  {sites.social_urls()[1]}",
         f"  robots.txt          {base}/robots.txt",
         "  ads: " + ", ".join(f"{n} {what}" for what, n in counts),
     ]
@@ -190,9 +220,9 @@ def run(
 ) -> None:
     """Serve until Ctrl-C, printing the URLs first."""
     with DemoSites(host, port, seed_dir, verbose) as sites:
-        print(describe(sites), flush=True)
-        print("Press Ctrl-C to stop.", flush=True)
-        try:
+        try:  # the banner too: a Ctrl-C right after it must still stop cleanly
+            print(describe(sites), flush=True)
+            print("Press Ctrl-C to stop.", flush=True)
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:

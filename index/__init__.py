@@ -8,10 +8,13 @@ from index.search import (
     SearchHit,
     SearchIndex,
     SearchResult,
+    Status,
 )
-from index.store import Store, StoredAd
+from index.store import AdEvent, AdVersion, Store, StoredAd
 
 __all__ = [
+    "AdEvent",
+    "AdVersion",
     "Facet",
     "IndexBusyError",
     "QueryError",
@@ -19,6 +22,7 @@ __all__ = [
     "SearchHit",
     "SearchIndex",
     "SearchResult",
+    "Status",
     "Store",
     "StoredAd",
 ]

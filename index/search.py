@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 import html
+import logging
+import re
+import shutil
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import tantivy
 from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
 from core.ad import Ad
 from core.settings import Settings
+from index.store import StoredAd
 
 if TYPE_CHECKING:
     from index.store import Store
 
+log = logging.getLogger("lurewatch.index")
+
 # Bump when the schema changes: an index of another version is rebuilt, never misread.
-SCHEMA_VERSION = "1"
+# v2: first_seen, last_seen, removed_at and the live/removed status (issue 3).
+SCHEMA_VERSION = "2"
+_VERSION_DIR = re.compile(r"ads-v(\d+)")
 _FOLDED = "lw_folded"
 _SEARCH_FIELDS = ["title", "text"]
-FACET_FIELDS = ("site", "flagged", "indicator", "lang")
+FACET_FIELDS = ("site", "flagged", "indicator", "lang", "status")
+Status = Literal["live", "removed"]
 _SNIPPET_CHARS = 240
 _WRITER_HEAP = 64_000_000
 
@@ -40,6 +49,7 @@ class SearchFilters:
     flagged: bool | None = None
     indicator: str | None = None
     lang: str | None = None
+    status: Status | None = None  # None: live and removed ads alike
 
 
 @dataclass
@@ -54,6 +64,9 @@ class SearchHit:
     fetched_at: str
     lang: str
     highlight: str  # escaped HTML: only <mark> tags are markup
+    first_seen: str = ""
+    last_seen: str = ""
+    removed_at: str | None = None  # None while the ad is live
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -95,11 +108,18 @@ def _schema() -> tantivy.Schema:
     for name in FACET_FIELDS:
         sb.add_text_field(name, stored=True, tokenizer_name="raw", fast=True)
     sb.add_float_field("lure_score", stored=True, indexed=True, fast=True)
-    sb.add_text_field("fetched_at", stored=True, tokenizer_name="raw")
+    for name in ("fetched_at", "first_seen", "last_seen", "removed_at"):
+        sb.add_text_field(name, stored=True, tokenizer_name="raw")
     return sb.build()
 
 
-def _document(ad: Ad) -> tantivy.Document:
+def _document(item: Ad | StoredAd) -> tantivy.Document:
+    if isinstance(item, StoredAd):
+        ad, first_seen, last_seen = item.ad, item.first_seen, item.last_seen
+        removed_at = item.removed_at or ""
+    else:
+        # An ad indexed without the store (tests, LUREWATCH_STORE off): seen once, live.
+        ad, first_seen, last_seen, removed_at = item, item.fetched_at, item.fetched_at, ""
     return tantivy.Document(
         id=ad.id,
         url=ad.url,
@@ -112,6 +132,10 @@ def _document(ad: Ad) -> tantivy.Document:
         # Unscored ads sort last: -1 is below every probability.
         lure_score=float(ad.lure_score) if ad.lure_score is not None else -1.0,
         fetched_at=ad.fetched_at,
+        first_seen=first_seen,
+        last_seen=last_seen,
+        removed_at=removed_at,
+        status="removed" if removed_at else "live",
     )
 
 
@@ -141,9 +165,27 @@ def _plain_snippet(text: str) -> str:
     return html.escape(cut + ("…" if len(text) > _SNIPPET_CHARS else ""))
 
 
+def outdated_indexes(index_dir: Path) -> list[Path]:
+    """Index folders of other schema versions: no longer read, rebuilt by ``reindex``."""
+    if not index_dir.is_dir():
+        return []
+    return sorted(
+        p
+        for p in index_dir.iterdir()
+        if p.is_dir() and (m := _VERSION_DIR.fullmatch(p.name)) and m.group(1) != SCHEMA_VERSION
+    )
+
+
 class SearchIndex:
     def __init__(self, settings: Settings) -> None:
         self.path: Path = settings.index_dir / f"ads-v{SCHEMA_VERSION}"
+        self.outdated = outdated_indexes(settings.index_dir)
+        if self.outdated:
+            log.warning(
+                "the search index at %s is of an older schema and is no longer read; "
+                "run `lurewatch reindex` to rebuild the index from the store",
+                ", ".join(str(p) for p in self.outdated),
+            )
         self.path.mkdir(parents=True, exist_ok=True)
         self._schema = _schema()
         self._index = tantivy.Index(self._schema, path=str(self.path))
@@ -158,14 +200,16 @@ class SearchIndex:
                 f"(a crawl or reindex); try again when it has finished ({exc})"
             ) from exc
 
-    def add(self, ads: Iterable[Ad]) -> int:
-        """Add or replace ads (by id) and commit. Returns how many were written."""
+    def add(self, ads: Iterable[Ad | StoredAd]) -> int:
+        """Add or replace ads (by id) and commit. Returns how many were written. Give the
+        store's ``StoredAd`` to index when it was first and last seen and whether it is gone."""
         writer = self._writer()
         count = 0
         try:
-            for ad in ads:
-                writer.delete_documents_by_term("id", ad.id)
-                writer.add_document(_document(ad))
+            for item in ads:
+                ad_id = item.ad.id if isinstance(item, StoredAd) else item.id
+                writer.delete_documents_by_term("id", ad_id)
+                writer.add_document(_document(item))
                 count += 1
             writer.commit()
             writer.wait_merging_threads()
@@ -183,16 +227,22 @@ class SearchIndex:
         self._index.reload()
 
     def rebuild(self, store: Store, batch_size: int = 1000) -> int:
-        """Recreate the index from the store, the source of truth."""
+        """Recreate the index from the store, the source of truth, then delete the index
+        folders of older schema versions (derived data, replaced by this one)."""
         self.clear()
         total = 0
-        batch: list[Ad] = []
-        for ad in store.iter_ads():
-            batch.append(ad)
+        batch: list[StoredAd] = []
+        for stored in store.iter_stored():
+            batch.append(stored)
             if len(batch) >= batch_size:
                 total += self.add(batch)
                 batch = []
-        return total + self.add(batch)
+        total += self.add(batch)
+        for old in self.outdated:
+            shutil.rmtree(old, ignore_errors=True)
+            log.info("deleted the outdated search index %s", old)
+        self.outdated = []
+        return total
 
     def count(self) -> int:
         return int(self._index.searcher().num_docs)
@@ -215,6 +265,7 @@ class SearchIndex:
                 "flagged": None if filters.flagged is None else str(filters.flagged).lower(),
                 "indicator": filters.indicator,
                 "lang": filters.lang,
+                "status": filters.status,
             }
             for name, value in terms.items():
                 if value:
@@ -275,6 +326,9 @@ class SearchIndex:
                     fetched_at=_first(values, "fetched_at"),
                     lang=_first(values, "lang"),
                     highlight=highlight,
+                    first_seen=_first(values, "first_seen"),
+                    last_seen=_first(values, "last_seen"),
+                    removed_at=_first(values, "removed_at") or None,
                 )
             )
         # The stub omits `count`, which tantivy sets because count=True was asked for.

@@ -1,44 +1,37 @@
-"""Ads in SQL through SQLAlchemy: SQLite by default, any SQLAlchemy URL to scale."""
+"""Ads in SQL through SQLAlchemy: SQLite by default, any SQLAlchemy URL to scale.
+
+The ``ads`` row is the ad as last fetched. Its history sits beside it: ``ad_versions`` holds
+every changed version (with that fetch's captures), ``ad_events`` when it was removed and when
+it reappeared, ``ad_captures`` every evidence file any of them points to.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Boolean, Float, Integer, String, Text, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from core.ad import Ad, utc_now_iso
-from core.db import Base, make_engine
+from core.ad import Ad, AdRemoved, Capture, utc_now_iso
+from core.db import make_engine
 from core.settings import Settings
+from index.migrate import migrate
+from index.schema import (
+    CONTENT_FIELDS,
+    AdCaptureRow,
+    AdEventRow,
+    AdRow,
+    AdVersionRow,
+    content_sha256,
+)
 
 UpsertOutcome = Literal["new", "updated", "unchanged"]
-
-# Fields whose change means the ad itself changed (as opposed to a re-fetch of the same ad).
-_CONTENT_FIELDS = ("title", "text", "employer", "location", "salary", "date_posted")
-
-
-class AdRow(Base):
-    __tablename__ = "ads"
-
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    url: Mapped[str] = mapped_column(Text)
-    site: Mapped[str] = mapped_column(String(200), index=True)
-    title: Mapped[str] = mapped_column(Text, default="")
-    text: Mapped[str] = mapped_column(Text, default="")
-    lang: Mapped[str] = mapped_column(String(16), default="")
-    lure_score: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
-    flagged: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
-    model_version: Mapped[str] = mapped_column(String(80), default="")
-    fetched_at: Mapped[str] = mapped_column(String(40), default="")
-    first_seen: Mapped[str] = mapped_column(String(40))
-    last_seen: Mapped[str] = mapped_column(String(40))
-    body_sha256: Mapped[str] = mapped_column(String(64), default="")
-    versions: Mapped[int] = mapped_column(Integer, default=1)
-    # The whole Ad as JSON: new fields need no migration, and reading back is lossless.
-    data: Mapped[str] = mapped_column(Text)
+EventKind = Literal["removed", "reappeared"]
 
 
 @dataclass
@@ -47,75 +40,320 @@ class StoredAd:
     first_seen: str
     last_seen: str
     versions: int = 1
+    removed_at: str | None = None  # None while the ad is live
+    removal_reason: str = ""
+
+    @property
+    def removed(self) -> bool:
+        return self.removed_at is not None
 
     def to_dict(self) -> dict[str, Any]:
         data = self.ad.to_dict()
-        data.update(first_seen=self.first_seen, last_seen=self.last_seen, versions=self.versions)
+        data.update(
+            first_seen=self.first_seen,
+            last_seen=self.last_seen,
+            versions=self.versions,
+            removed_at=self.removed_at,
+            removal_reason=self.removal_reason,
+        )
         return data
+
+
+@dataclass
+class AdVersion:
+    """One stored version of an ad. ``changed`` names the content fields that differ from the
+    version before (empty for the first one kept)."""
+
+    version: int
+    fetched_at: str
+    body_sha256: str
+    content_sha256: str
+    ad: Ad
+    changed: list[str] = field(default_factory=list)
+
+    @property
+    def captures(self) -> list[Capture]:
+        return self.ad.captures
+
+    def summary(self) -> dict[str, Any]:
+        """The version without its text: what the API lists."""
+        return {
+            "version": self.version,
+            "fetched_at": self.fetched_at,
+            "body_sha256": self.body_sha256,
+            "content_sha256": self.content_sha256,
+            "changed": list(self.changed),
+            "captures": [asdict(c) for c in self.captures],
+        }
+
+
+@dataclass
+class AdEvent:
+    at: str
+    kind: str  # EventKind
+    reason: str
+    http_status: int | None = None
+    captures: list[Capture] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "kind": self.kind,
+            "reason": self.reason,
+            "http_status": self.http_status,
+            "captures": [asdict(c) for c in self.captures],
+        }
 
 
 class Store:
     def __init__(self, settings: Settings) -> None:
         self.engine = make_engine(settings.db_url)
-        Base.metadata.create_all(self.engine)
+        migrate(self.engine)
+
+    # --- writing ---------------------------------------------------------------------------
 
     def upsert(self, ad: Ad) -> UpsertOutcome:
-        """Insert a new ad or update the one with the same id (same canonical URL)."""
+        """Insert a new ad or update the one with the same id (same canonical URL).
+
+        A new version is kept when the content changed; a re-fetch of the same content only
+        moves ``last_seen`` on (and the row's latest captures). Upserting the same ad twice
+        leaves one row and one version."""
+        try:
+            return self._upsert(ad)
+        except IntegrityError:
+            # Another process stored this ad (or its next version) between our read and
+            # write: do it again on top of theirs.
+            return self._upsert(ad)
+
+    def _upsert(self, ad: Ad) -> UpsertOutcome:
         now = ad.fetched_at or utc_now_iso()
-        payload = json.dumps(ad.to_dict(), ensure_ascii=False, sort_keys=True)
+        payload = _json(ad.to_dict())
+        digest = content_sha256(ad)
         with Session(self.engine) as session, session.begin():
             row = session.get(AdRow, ad.id)
             if row is None:
-                session.add(self._row(ad, payload, first_seen=now, last_seen=now))
+                row = AdRow(id=ad.id, first_seen=now, last_seen=now, versions=1)
+                _fill(row, ad, payload)
+                session.add(row)
+                session.flush()
+                session.add(_version_row(ad, 1, payload, digest))
+                _add_captures(session, ad.id, ad.captures)
                 return "new"
             old = Ad.from_dict(json.loads(row.data))
-            changed = any(getattr(old, f) != getattr(ad, f) for f in _CONTENT_FIELDS)
-            outcome: UpsertOutcome = "updated" if changed else "unchanged"
-            self._fill(row, ad, payload)
-            row.last_seen = max(row.last_seen, now)
+            changed = any(getattr(old, f) != getattr(ad, f) for f in CONTENT_FIELDS)
+            if row.removed_at is not None and not _before(now, row.removed_at):
+                session.add(
+                    AdEventRow(
+                        ad_id=ad.id,
+                        at=now,
+                        kind="reappeared",
+                        reason=f"fetched again, http {ad.http_status}",
+                        http_status=ad.http_status,
+                        captures=_json([asdict(c) for c in ad.captures]),
+                    )
+                )
+                row.removed_at, row.removal_reason = None, None
+            if _before(now, row.last_seen):
+                # An older fetch arriving late (a resumed crawl): it must not replace the
+                # newer state, nor count as a change.
+                return "unchanged"
+            _fill(row, ad, payload)
+            row.last_seen = now
             if changed:
                 row.versions += 1
-            return outcome
+                session.add(_version_row(ad, row.versions, payload, digest))
+            _add_captures(session, ad.id, ad.captures)
+            return "updated" if changed else "unchanged"
+
+    def mark_removed(self, item: AdRemoved) -> bool:
+        """Record that the ad is gone. False when there is nothing to mark: the ad is unknown,
+        or already removed (the first ``removed_at`` is kept)."""
+        at = item.removed_at or utc_now_iso()
+        try:
+            with Session(self.engine) as session, session.begin():
+                row = session.get(AdRow, item.id)
+                if row is None or row.removed_at is not None:
+                    return False
+                row.removed_at, row.removal_reason = at, item.reason
+                session.add(
+                    AdEventRow(
+                        ad_id=item.id,
+                        at=at,
+                        kind="removed",
+                        reason=item.reason,
+                        http_status=item.http_status,
+                        captures=_json([asdict(c) for c in item.captures]),
+                    )
+                )
+                _add_captures(session, item.id, item.captures)
+                return True
+        except IntegrityError:
+            return False  # another process marked it (or stored the same capture) first
+
+    # --- reading ---------------------------------------------------------------------------
 
     def get(self, ad_id: str) -> StoredAd | None:
         with Session(self.engine) as session:
             row = session.get(AdRow, ad_id)
             return None if row is None else _stored(row)
 
-    def iter_ads(self, batch_size: int = 500) -> Iterator[Ad]:
+    def get_many(self, ad_ids: Iterable[str]) -> dict[str, StoredAd]:
+        wanted = sorted(set(ad_ids))
+        found: dict[str, StoredAd] = {}
+        with Session(self.engine) as session:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                for row in session.scalars(select(AdRow).where(AdRow.id.in_(chunk))):
+                    found[row.id] = _stored(row)
+        return found
+
+    def history(self, ad_id: str) -> list[AdVersion]:
+        """Every kept version of the ad, oldest first; empty for an unknown ad."""
+        query = (
+            select(AdVersionRow).where(AdVersionRow.ad_id == ad_id).order_by(AdVersionRow.version)
+        )
+        with Session(self.engine) as session:
+            rows = list(session.scalars(query))
+        out: list[AdVersion] = []
+        previous: Ad | None = None
+        for row in rows:
+            ad = Ad.from_dict(json.loads(row.data))
+            changed = (
+                []
+                if previous is None
+                else [f for f in CONTENT_FIELDS if getattr(previous, f) != getattr(ad, f)]
+            )
+            out.append(
+                AdVersion(
+                    version=row.version,
+                    fetched_at=row.fetched_at,
+                    body_sha256=row.body_sha256,
+                    content_sha256=row.content_sha256,
+                    ad=ad,
+                    changed=changed,
+                )
+            )
+            previous = ad
+        return out
+
+    def events(self, ad_id: str) -> list[AdEvent]:
+        """Removals and reappearances of the ad, oldest first."""
+        query = (
+            select(AdEventRow)
+            .where(AdEventRow.ad_id == ad_id)
+            .order_by(AdEventRow.at, AdEventRow.id)
+        )
+        with Session(self.engine) as session:
+            rows = list(session.scalars(query))
+        return [
+            AdEvent(
+                at=row.at,
+                kind=row.kind,
+                reason=row.reason,
+                http_status=row.http_status,
+                captures=[Capture(**c) for c in json.loads(row.captures or "[]")],
+            )
+            for row in rows
+        ]
+
+    def captures(self, ad_id: str) -> list[Capture]:
+        """Every evidence file the ad points to, from any version or event."""
+        query = select(AdCaptureRow).where(AdCaptureRow.ad_id == ad_id).order_by(AdCaptureRow.id)
+        with Session(self.engine) as session:
+            return [_capture(row) for row in session.scalars(query)]
+
+    def find_capture(self, sha256: str, ad_id: str | None = None) -> Capture | None:
+        """The evidence file with this hash, if a stored ad (``ad_id``, or any) points to it."""
+        query = select(AdCaptureRow).where(AdCaptureRow.sha256 == sha256)
+        if ad_id is not None:
+            query = query.where(AdCaptureRow.ad_id == ad_id)
+        with Session(self.engine) as session:
+            row = session.scalars(query.order_by(AdCaptureRow.id).limit(1)).first()
+            return None if row is None else _capture(row)
+
+    def iter_stored(self, batch_size: int = 500) -> Iterator[StoredAd]:
         last = ""
         while True:
             with Session(self.engine) as session:
                 query = select(AdRow).where(AdRow.id > last).order_by(AdRow.id).limit(batch_size)
-                rows = list(session.scalars(query))
+                rows = [_stored(row) for row in session.scalars(query)]
             if not rows:
                 return
-            for row in rows:
-                yield Ad.from_dict(json.loads(row.data))
-            last = rows[-1].id
+            yield from rows
+            last = rows[-1].ad.id
 
-    def count(self, *, flagged: bool | None = None) -> int:
+    def iter_ads(self, batch_size: int = 500) -> Iterator[Ad]:
+        for stored in self.iter_stored(batch_size):
+            yield stored.ad
+
+    def count(self, *, flagged: bool | None = None, removed: bool | None = None) -> int:
         query = select(func.count()).select_from(AdRow)
         if flagged is not None:
             query = query.where(AdRow.flagged == flagged)
+        if removed is True:
+            query = query.where(AdRow.removed_at.is_not(None))
+        elif removed is False:
+            query = query.where(AdRow.removed_at.is_(None))
         with Session(self.engine) as session:
             return int(session.scalar(query) or 0)
 
     def close(self) -> None:
         self.engine.dispose()
 
-    @staticmethod
-    def _row(ad: Ad, payload: str, *, first_seen: str, last_seen: str) -> AdRow:
-        row = AdRow(id=ad.id, first_seen=first_seen, last_seen=last_seen, versions=1)
-        Store._fill(row, ad, payload)
-        return row
 
-    @staticmethod
-    def _fill(row: AdRow, ad: Ad, payload: str) -> None:
-        row.url, row.site, row.title, row.text = ad.url, ad.site, ad.title, ad.text
-        row.lang, row.lure_score, row.flagged = ad.lang, ad.lure_score, ad.flagged
-        row.model_version, row.fetched_at = ad.model_version, ad.fetched_at
-        row.body_sha256, row.data = ad.body_sha256, payload
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _before(a: str, b: str) -> bool:
+    """``a`` is earlier than ``b``; both ISO 8601, compared as times when they parse."""
+    try:
+        return datetime.fromisoformat(a) < datetime.fromisoformat(b)
+    except (TypeError, ValueError):
+        return a < b
+
+
+def _fill(row: AdRow, ad: Ad, payload: str) -> None:
+    row.url, row.site, row.title, row.text = ad.url, ad.site, ad.title, ad.text
+    row.lang, row.lure_score, row.flagged = ad.lang, ad.lure_score, ad.flagged
+    row.model_version, row.fetched_at = ad.model_version, ad.fetched_at
+    row.body_sha256, row.data = ad.body_sha256, payload
+
+
+def _version_row(ad: Ad, version: int, payload: str, digest: str) -> AdVersionRow:
+    return AdVersionRow(
+        ad_id=ad.id,
+        version=version,
+        fetched_at=ad.fetched_at,
+        body_sha256=ad.body_sha256,
+        content_sha256=digest,
+        data=payload,
+    )
+
+
+def _add_captures(session: Session, ad_id: str, captures: list[Capture]) -> None:
+    if not captures:
+        return
+    hashes = {c.sha256 for c in captures}
+    known = set(
+        session.scalars(
+            select(AdCaptureRow.sha256).where(
+                AdCaptureRow.ad_id == ad_id, AdCaptureRow.sha256.in_(hashes)
+            )
+        )
+    )
+    for cap in captures:
+        if cap.sha256 not in known:
+            known.add(cap.sha256)
+            session.add(
+                AdCaptureRow(
+                    ad_id=ad_id, sha256=cap.sha256, kind=cap.kind, path=cap.path, size=cap.size
+                )
+            )
+
+
+def _capture(row: AdCaptureRow) -> Capture:
+    return Capture(kind=row.kind, sha256=row.sha256, path=row.path, size=row.size)
 
 
 def _stored(row: AdRow) -> StoredAd:
@@ -124,4 +362,6 @@ def _stored(row: AdRow) -> StoredAd:
         first_seen=row.first_seen,
         last_seen=row.last_seen,
         versions=row.versions,
+        removed_at=row.removed_at,
+        removal_reason=row.removal_reason or "",
     )

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from core.ad import AdRemoved
 from core.settings import Settings
 from index import SearchIndex, Store
 from tests.factories import lure_ad, make_ad
@@ -97,7 +98,21 @@ def test_search_json_contract(settings: Settings) -> None:
         "indicators",
         "fetched_at",
         "highlight",
+        "first_seen",
+        "last_seen",
+        "removed_at",
     }
+    assert payload["hits"][0]["removed_at"] is None
+    gone = ads[0]
+    store.mark_removed(
+        AdRemoved(gone.id, gone.url, gone.site, "2026-11-05T10:00:00+00:00", "http 404", 404)
+    )
+    index.add([store.get_many([gone.id])[gone.id]])
+    proc = lurewatch(settings, "search", "", "--json", "--status", "removed")
+    assert proc.returncode == 0, proc.stderr
+    removed = json.loads(proc.stdout)
+    assert [h["id"] for h in removed["hits"]] == [gone.id]
+    assert removed["hits"][0]["removed_at"] == "2026-11-05T10:00:00+00:00"
     bad = lurewatch(settings, "search", "title:(")
     assert bad.returncode == 1 and "cannot understand" in bad.stderr
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from pathlib import Path
 
 import pytest
 from scrapy.crawler import Crawler
@@ -11,7 +12,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
-from core.ad import Ad
+from core.ad import Ad, AdRemoved, Capture
 from core.settings import Settings
 from core.urls import ad_id
 from crawlers.logformatter import LureLogFormatter
@@ -24,7 +25,7 @@ def crawler_with(settings: Settings, **scrapy_settings: object) -> Crawler:
     return get_crawler(AdsSpider, {"LUREWATCH_SETTINGS": settings, **scrapy_settings})
 
 
-def test_normalise_cleans_caps_and_canonicalises(tmp_path: object) -> None:
+def test_normalise_cleans_caps_and_canonicalises(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path, max_ad_chars=60)
     pipeline = build_from_crawler(NormalisePipeline, crawler_with(settings))
     ad = Ad(
@@ -60,6 +61,30 @@ def test_dropped_ads_are_logged_on_one_line_without_their_content(settings: Sett
     message = entry["msg"] % entry["args"]
     assert message == "Dropped: no text in ad X"
     assert entry["level"] in (logging.WARNING, "WARNING")
+
+
+def removal() -> AdRemoved:
+    return AdRemoved(
+        id="kept-id",
+        url="HTTP://127.0.0.1:8000/ads/9.html?utm_source=x",
+        site="s",
+        removed_at="2026-11-05T10:00:00+00:00",
+        reason="http 410",
+        http_status=410,
+        captures=[Capture("warc", "f" * 64, "ff/x.warc.gz", 10)],
+    )
+
+
+def test_removals_pass_normalise_and_classify_untouched(settings: Settings) -> None:
+    crawler = crawler_with(settings)
+    normalise = build_from_crawler(NormalisePipeline, crawler)
+    # Not opened: a removal must not need (nor load) the classifier.
+    classify = build_from_crawler(ClassifyPipeline, crawler)
+    item = removal()
+    assert classify.process_item(normalise.process_item(item)) is item
+    assert item == removal()
+    assert crawler.stats is not None
+    assert crawler.stats.get_value("lurewatch/ads_classified") is None
 
 
 def test_classify_switches_off_with_lurewatch_classify_false(settings: Settings) -> None:

@@ -15,6 +15,7 @@ from core.ad import Ad
 from core.settings import Settings
 from core.sources import Selectors, Source, SourceError, dump_sources
 from crawlers.render import ChromiumMissingError
+from crawlers.spidermiddlewares.claims import UNCLAIMED
 from crawlers.spidermiddlewares.pagination import NEXT_PAGE
 from crawlers.spiders.ads import AdsSpider
 from crawlers.spiders.arguments import SpiderArgumentError
@@ -35,7 +36,12 @@ def response(url: str, name: str | None = None, body: bytes | None = None) -> Ht
 
 
 def output(spider: AdsSpider, resp: Response) -> tuple[list[Ad], list[Request]]:
-    results = list(spider.parse(resp))
+    """What ``parse`` yields, with links claimed as the claims middleware would."""
+    results = [
+        r
+        for r in spider.parse(resp)
+        if not isinstance(r, Request) or not r.meta.get(UNCLAIMED) or spider.claim(r)
+    ]
     return (
         [r for r in results if isinstance(r, Ad)],
         [r for r in results if isinstance(r, Request)],
@@ -43,7 +49,12 @@ def output(spider: AdsSpider, resp: Response) -> tuple[list[Ad], list[Request]]:
 
 
 async def start_urls(spider: AdsSpider) -> list[str]:
-    return [request.url async for request in spider.start()]
+    """The pages a crawl starts from (robots.txt, read for its sitemaps, left out)."""
+    return [
+        request.url
+        async for request in spider.start()
+        if isinstance(request, Request) and not request.url.endswith("/robots.txt")
+    ]
 
 
 def test_spider_yields_an_ad_with_page_facts(settings: Settings) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import signal
@@ -10,6 +11,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from html import escape, unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.robotparser import RobotFileParser
@@ -18,6 +20,7 @@ import extruct
 import pytest
 
 from demosites import HOSTILE_PAYLOAD, DemoAd, DemoSites
+from demosites.posts import DemoPost
 from demosites.testing import write_sample_seed
 
 REPO = Path(__file__).resolve().parent.parent
@@ -299,6 +302,230 @@ def test_jobboard_api_serves_every_ad(sites: DemoSites) -> None:
             assert data["jsonld"]["title"] == ad.title
         else:
             assert data["jsonld"] is None
+
+
+# --- feeds, sitemaps and robots.txt -----------------------------------------------------------
+
+
+def fetch_bytes(url: str, host: str | None = None) -> tuple[str, bytes]:
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.headers["Content-Type"], response.read()
+
+
+def xml_values(xml: str, tag: str) -> list[str]:
+    return [unescape(v) for v in re.findall(rf"<{tag}>(.*?)</{tag}>", xml, re.S)]
+
+
+def test_robots_txt_names_the_sitemap(sites: DemoSites) -> None:
+    robots = fetch(sites.base_url + "/robots.txt")[2]
+    assert f"Sitemap: {sites.base_url}/classifieds/sitemap.xml" in robots.splitlines()
+
+
+def test_sitemaps_list_every_public_ad_and_no_private_one(sites: DemoSites) -> None:
+    content_type, body = fetch_bytes(sites.base_url + "/classifieds/sitemap.xml")
+    assert content_type == "application/xml; charset=utf-8"
+    index = body.decode()
+    assert "<sitemapindex" in index
+    children = xml_values(index, "loc")
+    assert children == [
+        sites.base_url + "/classifieds/sitemap-pages.xml",
+        sites.base_url + "/classifieds/sitemap-ads.xml.gz",
+    ]
+    locs: list[str] = []
+    for child in children:
+        content_type, body = fetch_bytes(child)
+        if child.endswith(".gz"):
+            assert content_type == "application/gzip" and body[:2] == b"\x1f\x8b"
+            body = gzip.decompress(body)
+        locs += xml_values(body.decode(), "loc")
+    public = {sites.url(ad) for ad in ads(sites, "classifieds", private=False)}
+    assert public <= set(locs)
+    assert sites.base_url + "/classifieds/" in locs
+    assert not [loc for loc in locs if "/private/" in loc]
+    assert all(loc.startswith(sites.base_url + "/classifieds/") for loc in locs)
+    assert len(locs) == len(set(locs))
+
+
+def test_rss_feed_of_newest_public_classifieds(sites: DemoSites) -> None:
+    _, _, listing = fetch(sites.base_url + "/classifieds/")
+    assert '<link rel="alternate" type="application/rss+xml"' in listing
+    assert 'href="/classifieds/feed.rss"' in listing
+    content_type, body = fetch_bytes(sites.base_url + "/classifieds/feed.rss")
+    assert content_type == "application/rss+xml; charset=utf-8"
+    rss = body.decode()
+    assert rss.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"')
+    links = xml_values(rss, "link")[1:]  # the first is the channel's
+    public = {sites.url(ad): ad for ad in ads(sites, "classifieds", private=False)}
+    assert len(links) == 50 and set(links) <= set(public)
+    newest = sorted(public.values(), key=lambda a: a.date_posted, reverse=True)[49].date_posted
+    assert all(public[link].date_posted >= newest for link in links)
+    assert "/private/" not in rss
+    assert "<script" not in rss
+    if any(public[link].hostile for link in links):
+        assert "&amp;lt;script&amp;gt;document.title" in rss
+
+
+def test_atom_feed_of_the_javascript_board(sites: DemoSites) -> None:
+    _, _, shell = fetch(sites.base_url + "/jobboard/")
+    assert '<link rel="alternate" type="application/atom+xml"' in shell
+    content_type, body = fetch_bytes(sites.base_url + "/jobboard/feed.atom")
+    assert content_type == "application/atom+xml; charset=utf-8"
+    atom = body.decode()
+    assert '<feed xmlns="http://www.w3.org/2005/Atom">' in atom
+    links = re.findall(r'<link rel="alternate" type="text/html" href="([^"]+)"/>', atom)
+    board = {sites.url(ad): ad for ad in ads(sites, "jobboard")}
+    entries = links[1:]
+    assert len(entries) == 50 and set(entries) <= set(board)
+    ad = board[entries[0]]
+    assert escape(ad.title, quote=True) in atom
+
+
+def test_feeds_name_the_host_the_client_asked_for(sites: DemoSites) -> None:
+    port = sites.base_url.rsplit(":", 1)[1]
+    _, body = fetch_bytes(sites.base_url + "/classifieds/sitemap.xml", host=f"localhost:{port}")
+    assert (
+        xml_values(body.decode(), "loc")[0]
+        == f"http://localhost:{port}/classifieds/sitemap-pages.xml"
+    )
+    _, body = fetch_bytes(sites.base_url + "/robots.txt", host='evil"><x y="')
+    assert f"Sitemap: {sites.base_url}/classifieds/sitemap.xml" in body.decode()
+
+
+# --- public social posts ----------------------------------------------------------------------
+
+
+def posts(sites: DemoSites, site: str, channel: str | None = None) -> list[DemoPost]:
+    return [p for p in sites.posts if p.site == site and channel in (None, p.channel)]
+
+
+def test_social_sources_and_posts(sites: DemoSites) -> None:
+    names = {s.name: s for s in sites.sources()}
+    base = sites.base_url
+    assert names["telegram-channels"].start_urls == [
+        base + "/telegram/s/islandjobsabroad",
+        base + "/telegram/s/trabajos_caribe",
+    ]
+    assert names["social-pages"].start_urls == [
+        base + "/social/caribworktravel",
+        base + "/social/vip-recruiters-group",
+    ]
+    assert [len(posts(sites, "telegram", c)) for c in ("islandjobsabroad", "trabajos_caribe")] == [
+        45,
+        45,
+    ]
+    assert len(posts(sites, "social")) == 30
+    assert {p.label for p in sites.posts} == {0, 1}
+    assert {p.lang for p in sites.posts} == {"en", "es", "fr", "ht", "pt"}
+    assert len({p.path for p in sites.posts}) == len(sites.posts)
+    private = {ad.id for ad in ads(sites, "classifieds", private=True)}
+    assert not private & {p.id for p in sites.posts}
+    assert sum(p.hostile for p in sites.posts) == 3
+
+
+def message_numbers(html_text: str, channel: str) -> list[int]:
+    return [int(n) for n in re.findall(rf'data-post="{channel}/(\d+)"', html_text)]
+
+
+def test_telegram_channel_pages_go_back_with_before(sites: DemoSites) -> None:
+    channel = "islandjobsabroad"
+    url: str | None = f"{sites.base_url}/telegram/s/{channel}"
+    seen: list[int] = []
+    texts = 0
+    pages = 0
+    while url:
+        status, content_type, page = fetch(url)
+        assert (status, content_type) == (200, "text/html; charset=utf-8")
+        numbers = message_numbers(page, channel)
+        assert 1 <= len(numbers) <= 20 and numbers == sorted(numbers)
+        assert not seen or max(numbers) < min(seen)  # each page is older than the last
+        seen += numbers
+        texts += page.count('class="tgme_widget_message_text js-message_text"')
+        assert 'class="tgme_channel_info"' in page
+        prev = re.search(r'<link rel="prev" href="([^"]+)">', page)
+        more = re.search(r'class="tme_messages_more js-messages_more" data-before="(\d+)"', page)
+        assert bool(prev) == bool(more)
+        url = sites.base_url + unescape(prev.group(1)) if prev else None
+        pages += 1
+    assert pages == 3 and texts == 45
+    assert sorted(seen) == sorted(set(seen))
+    assert {p.number for p in posts(sites, "telegram", channel)} <= set(seen)
+
+
+def test_telegram_permalinks_and_bad_requests(sites: DemoSites) -> None:
+    post = posts(sites, "telegram")[0]
+    status, _, page = fetch(sites.url(post))
+    assert status == 200
+    assert message_numbers(page, post.channel) == [post.number]
+    assert escape(post.title, quote=False) in page
+    base = sites.base_url
+    empty = fetch(f"{base}/telegram/s/{post.channel}?before=1")
+    assert empty[0] == 200 and message_numbers(empty[2], post.channel) == []
+    for path in (f"/telegram/s/{post.channel}?before=abc", "/telegram/s/nobody",
+                 f"/telegram/s/{post.channel}?before=", f"/{post.channel}/999999",
+                 f"/telegram/s/{post.channel}?after=5"):  # fmt: skip
+        assert fetch(base + path)[0] == 404, path
+
+
+def test_hostile_posts_are_text_not_markup(sites: DemoSites) -> None:
+    hostile = [p for p in sites.posts if p.hostile]
+    assert {p.site for p in hostile} == {"telegram", "social"}
+    for post in hostile:
+        page = fetch(sites.url(post))[2]
+        assert "<script>document.title" not in page and 'onerror="alert' not in page
+        assert "&lt;script&gt;document.title=&#x27;pwned&#x27;&lt;/script&gt;" in page
+
+
+def top_level_articles(page: str) -> list[str]:
+    return re.findall(r'<div role="article" aria-posinset="\d+"[^>]*>', page)
+
+
+def test_social_page_shows_ten_posts_a_page_and_see_more(sites: DemoSites) -> None:
+    url: str | None = sites.base_url + "/social/caribworktravel"
+    permalinks: list[str] = []
+    pages = 0
+    while url:
+        status, _, page = fetch(url)
+        assert status == 200 and 'role="feed"' in page
+        assert 1 <= len(top_level_articles(page)) <= 10
+        permalinks += re.findall(r'<a class="permalink" href="([^"]+)">', page)
+        more = re.search(r'<a href="([^"]+)">See more posts</a>', page)
+        url = sites.base_url + unescape(more.group(1)) if more else None
+        pages += 1
+    assert pages == 4
+    expected = {p.path for p in posts(sites, "social")}
+    assert expected <= set(permalinks) and len(permalinks) == len(set(permalinks))
+    post = posts(sites, "social")[-1]
+    assert fetch(sites.url(post))[0] == 200
+    assert fetch(sites.base_url + "/social/caribworktravel?cursor=x")[0] == 404
+
+
+def test_login_walled_group_shows_no_posts(sites: DemoSites) -> None:
+    status, _, page = fetch(sites.base_url + "/social/vip-recruiters-group")
+    assert status == 200
+    assert "You must log in to continue." in page and 'type="password"' in page
+    assert 'role="article"' not in page
+    for post in sites.posts:
+        assert escape(post.title, quote=False) not in page
+
+
+def test_social_pages_link_only_to_pages_that_exist(sites: DemoSites) -> None:
+    base = sites.base_url
+    inside = ("/telegram/", "/social/", *(f"/{p.channel}/" for p in posts(sites, "telegram")))
+    todo = sites.channel_urls() + sites.social_urls()
+    seen: set[str] = set()
+    while todo and len(seen) < 400:
+        url = todo.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        status, _, page = fetch(url)
+        assert status == 200, url
+        for href in re.findall(r'<(?:a|link) [^>]*href="([^"]+)"', page):
+            target = unescape(href)
+            if target.startswith(inside):
+                todo.append(base + target)
+    assert not todo and 150 < len(seen) < 400
 
 
 # --- python -m demosites ----------------------------------------------------------------------

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import logging
+
 import pytest
 
+from core.ad import AdRemoved
 from core.settings import Settings
 from index.search import QueryError, SearchFilters, SearchIndex
 from index.store import Store
@@ -60,6 +63,7 @@ def test_search_filters_and_facets(index: SearchIndex) -> None:
     assert [h.title for h in result.hits] == ["Trabajo en Aruba"]
     facets = index.search("").facets
     assert {f.value: f.count for f in facets["flagged"]} == {"true": 2, "false": 1}
+    assert {f.value: f.count for f in facets["status"]} == {"live": 3}
     assert {f.value: f.count for f in facets["site"]} == {"test-site": 2, "other-site": 1}
     assert {f.value: f.count for f in facets["indicator"]} == {"travel_paid_abroad": 1}
 
@@ -89,7 +93,15 @@ def test_search_json_contract(index: SearchIndex) -> None:
         "indicators",
         "fetched_at",
         "highlight",
+        "first_seen",
+        "last_seen",
+        "removed_at",
     }
+    assert (hit["first_seen"], hit["last_seen"], hit["removed_at"]) == (
+        "2026-11-01T10:00:00+00:00",
+        "2026-11-01T10:00:00+00:00",
+        None,
+    )
 
 
 def test_rebuild_from_store(settings: Settings) -> None:
@@ -98,3 +110,61 @@ def test_rebuild_from_store(settings: Settings) -> None:
     idx = SearchIndex(settings)
     assert idx.rebuild(store) == 1
     assert idx.search("dubai").total == 1
+
+
+def removed_and_live_index(settings: Settings) -> tuple[Store, SearchIndex]:
+    store = Store(settings)
+    gone = lure_ad()
+    store.upsert(gone)
+    later = lure_ad()
+    later.fetched_at = "2026-11-03T10:00:00+00:00"
+    store.upsert(later)
+    store.upsert(make_ad("http://127.0.0.1:9/job/2", "Cook", "Cook wanted in Dubai, visa paid."))
+    reason = "not listed since 2026-11-03T10:00:00+00:00"
+    store.mark_removed(AdRemoved(gone.id, gone.url, gone.site, "2026-11-05T10:00:00+00:00", reason))
+    index = SearchIndex(settings)
+    index.rebuild(store)
+    return store, index
+
+
+def test_removed_ads_stay_searchable_and_filter_by_status(settings: Settings) -> None:
+    _store, index = removed_and_live_index(settings)
+    everything = index.search("dubai")
+    assert everything.total == 2
+    hits = {h.title: h for h in everything.hits}
+    gone = hits["Hostess work abroad"]
+    assert (gone.first_seen, gone.last_seen, gone.removed_at) == (
+        "2026-11-01T10:00:00+00:00",
+        "2026-11-03T10:00:00+00:00",
+        "2026-11-05T10:00:00+00:00",
+    )
+    assert hits["Cook"].removed_at is None
+    assert gone.to_json()["removed_at"] == "2026-11-05T10:00:00+00:00"
+    assert hits["Cook"].to_json()["removed_at"] is None
+    removed = index.search("dubai", SearchFilters(status="removed"))
+    assert [h.title for h in removed.hits] == ["Hostess work abroad"]
+    live = index.search("", SearchFilters(status="live"))
+    assert [h.title for h in live.hits] == ["Cook"]
+    assert {f.value: f.count for f in everything.facets["status"]} == {"live": 1, "removed": 1}
+
+
+def test_an_index_of_an_older_schema_is_named_and_replaced_by_reindex(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    old = settings.index_dir / "ads-v1"
+    old.mkdir(parents=True)
+    (old / "meta.json").write_text("{}", encoding="utf-8")
+    store = Store(settings)
+    store.upsert(lure_ad())
+    with caplog.at_level(logging.WARNING, logger="lurewatch.index"):
+        index = SearchIndex(settings)
+    assert index.outdated == [old]
+    assert "lurewatch reindex" in caplog.text and str(old) in caplog.text
+    assert index.search("dubai").total == 0  # the new index starts empty, not misread
+    assert index.rebuild(store) == 1
+    assert index.search("dubai").total == 1
+    assert not old.exists()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="lurewatch.index"):
+        SearchIndex(settings)
+    assert caplog.text == ""

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from core.ad import Ad, Evidence, Indicator
+from core.ad import Ad, AdRemoved, Capture, Evidence, Indicator
 from core.settings import Settings
 from core.urls import ad_id
 from index.search import SearchIndex
 from index.store import Store
 from web.app import create_app
+from web.captures import download_name
+from web.history import MAX_DIFF_WORDS, MAX_PIECES, DiffPiece, TextChange, text_change
 from web.security import safe_highlight
 from web.users import add_user, set_password
 
@@ -596,7 +598,7 @@ def test_api_search_contract(client: TestClient) -> None:
     hit = data["hits"][0]
     assert set(hit) == {
         "id", "url", "title", "site", "lure_score", "flagged", "indicators", "fetched_at",
-        "highlight",
+        "highlight", "first_seen", "last_seen", "removed_at",
     }  # fmt: skip
     lure = ADS["lure"]
     assert (hit["id"], hit["url"], hit["site"], hit["title"]) == (
@@ -605,7 +607,9 @@ def test_api_search_contract(client: TestClient) -> None:
     assert hit["lure_score"] == pytest.approx(0.93) and hit["flagged"] is True
     assert sorted(hit["indicators"]) == sorted(i.code for i in lure.indicators)
     assert "<mark>ticket</mark>" in hit["highlight"]
-    assert set(data["facets"]) == {"site", "flagged", "indicator", "lang"}
+    assert (hit["first_seen"], hit["removed_at"]) == (lure.fetched_at, None)
+    assert set(data["facets"]) == {"site", "flagged", "indicator", "lang", "status"}
+    assert data["facets"]["status"] == [{"value": "live", "count": 1}]
     assert data["facets"]["site"] == [{"value": "carib-jobs", "count": 1}]
 
 
@@ -644,9 +648,19 @@ def test_api_ad_contract(client: TestClient, settings: Settings) -> None:
     store.close()
     assert stored is not None
     expected = lure.to_dict()
-    expected.update(first_seen=stored.first_seen, last_seen=stored.last_seen)
+    expected.update(
+        first_seen=stored.first_seen,
+        last_seen=stored.last_seen,
+        removed_at=None,
+        removal_reason="",
+        events=[],
+    )
     assert {k: data[k] for k in expected} == json.loads(json.dumps(expected))
     assert Ad.from_dict(data) == lure
+    [version] = data["versions"]
+    assert version["version"] == 1 and version["fetched_at"] == lure.fetched_at
+    assert version["body_sha256"] == lure.body_sha256 and version["changed"] == []
+    assert "text" not in version
 
 
 def test_api_health(client: TestClient) -> None:
@@ -654,6 +668,7 @@ def test_api_health(client: TestClient) -> None:
         "status": "ok",
         "ads": 4,
         "flagged": 2,
+        "removed": 0,
         "indexed": 4,
     }
 
@@ -662,7 +677,7 @@ def test_openapi_schema_and_docs(client: TestClient) -> None:
     schema = client.get("/api/openapi.json").json()
     assert set(schema["paths"]) == {"/api/search", "/api/ads/{ad_id}", "/api/health"}
     params = {p["name"] for p in schema["paths"]["/api/search"]["get"]["parameters"]}
-    assert params == {"q", "site", "flagged", "indicator", "lang", "limit", "offset"}
+    assert params == {"q", "site", "flagged", "indicator", "lang", "status", "limit", "offset"}
     docs = client.get("/api/docs")
     assert docs.status_code == 200
     assert "<code>/api/search</code>" in docs.text and "/api/openapi.json" in docs.text
@@ -694,3 +709,306 @@ def test_templates_have_no_inline_script_or_style(client: TestClient) -> None:
         assert not re.search(r"<script(?![^>]*\bsrc=)", page), path
         assert not re.search(r"<[^>]*\son[a-z]+=", page), path
         assert not re.search(r"<[^>]*\sstyle=", page) and "<style" not in page, path
+
+
+# --- history, removals and evidence files ----------------------------------------------------
+
+GONE_V1_TEXT = f"Dancers wanted in Curaçao, flight paid. {HOSTILE_SCRIPT} Contact on WhatsApp."
+GONE_V2_TEXT = "Dancers wanted in Curaçao, flight and visa paid, leave this week. WhatsApp only."
+CAPTURED = {
+    "v1": b"WARC/1.1\r\n\r\n<html><script>alert(1)</script>v1</html>",
+    "v2": b"WARC/1.1\r\n\r\n<html>v2</html>",
+    "gone": b"WARC/1.1\r\n\r\nHTTP/1.1 404 Not Found",
+    "tampered": b"what was captured",
+    "missing": b"never written to disk",
+    "outside": b"a file outside the evidence folder",
+}
+SHA = {name: hashlib.sha256(body).hexdigest() for name, body in CAPTURED.items()}
+
+
+def capture_of(settings: Settings, name: str, *, write: bool = True) -> Capture:
+    sha = SHA[name]
+    path = f"{sha[:2]}/{sha}.warc.gz"
+    if name == "outside":
+        path = "../outside.warc.gz"
+    if write:
+        target = (settings.evidence_dir / path).resolve()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        body = b"changed since" if name == "tampered" else CAPTURED[name]
+        target.write_bytes(body)
+    return Capture("warc", sha, path, len(CAPTURED[name]))
+
+
+def history_ads(settings: Settings) -> dict[str, Ad]:
+    """One ad edited and then removed, one removed and back, one live all along."""
+    url = "https://carib-jobs.test/ads/500"
+    v1 = Ad(
+        id=ad_id(url),
+        url=url,
+        site="carib-jobs",
+        title="Dancers abroad",
+        text=GONE_V1_TEXT,
+        lang="en",
+        fetched_at="2026-11-01T10:00:00+00:00",
+        body_sha256=SHA["v1"],
+        lure_score=0.88,
+        flagged=True,
+        captures=[capture_of(settings, "v1")],
+    )
+    v2 = Ad.from_dict(v1.to_dict())
+    v2.title = "Dancers abroad, leave now"
+    v2.text = GONE_V2_TEXT
+    v2.fetched_at = "2026-11-03T10:00:00+00:00"
+    v2.body_sha256 = SHA["v2"]
+    v2.captures = [
+        capture_of(settings, "v2"),
+        capture_of(settings, "tampered"),
+        capture_of(settings, "missing", write=False),
+        capture_of(settings, "outside"),
+    ]
+    back_url = "https://carib-jobs.test/ads/600"
+    back = Ad(
+        id=ad_id(back_url),
+        url=back_url,
+        site="carib-jobs",
+        title="Waitress in a beach bar",
+        text="Beach bar in Curaçao hiring a waitress, contract and work permit arranged.",
+        lang="en",
+        fetched_at="2026-11-01T10:00:00+00:00",
+        lure_score=0.2,
+    )
+    return {"v1": v1, "v2": v2, "back": back}
+
+
+@pytest.fixture(scope="module")
+def history_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict[str, Ad]]:
+    settings = fill_home(tmp_path_factory.mktemp("history"), [])
+    ads = history_ads(settings)
+    store = Store(settings)
+    store.upsert(ads["v1"])
+    store.upsert(ads["v2"])
+    store.upsert(ads["back"])
+    store.mark_removed(
+        AdRemoved(
+            ads["v2"].id,
+            ads["v2"].url,
+            "carib-jobs",
+            "2026-11-05T10:00:00+00:00",
+            "http 404",
+            404,
+            [capture_of(settings, "gone")],
+        )
+    )
+    back = ads["back"]
+    store.mark_removed(
+        AdRemoved(back.id, back.url, back.site, "2026-11-02T10:00:00+00:00", "http 410", 410)
+    )
+    returned = Ad.from_dict(back.to_dict())
+    returned.fetched_at = "2026-11-04T10:00:00+00:00"
+    store.upsert(returned)
+    SearchIndex(settings).rebuild(store)
+    store.close()
+    add_user(settings, "ivan", "investigator", PASSWORD)
+    return settings, ads
+
+
+@pytest.fixture
+def hist(history_home: tuple[Settings, dict[str, Ad]]) -> Iterator[TestClient]:
+    with TestClient(create_app(history_home[0])) as client:
+        log_in(client, "ivan", PASSWORD)
+        yield client
+
+
+def gone_id() -> str:
+    return ad_id("https://carib-jobs.test/ads/500")
+
+
+def test_a_removed_ad_is_still_found_and_marked_removed(hist: TestClient) -> None:
+    page = hist.get("/", params={"q": "dancers"}).text
+    assert "1 ad matches" in page
+    assert f"/ads/{gone_id()}" in page
+    assert 'class="badge badge-removed">Removed 2026-11-05 10:00 UTC<' in page
+    assert "first seen 2026-11-01 10:00 UTC" in page
+
+
+def test_search_filters_live_and_removed(hist: TestClient) -> None:
+    everything = hist.get("/").text
+    assert re.search(
+        r'href="/\?status=removed">\s*<span class="facet-value">Removed</span>\s*'
+        r'<span class="count">1</span>',
+        everything,
+    )
+    removed = hist.get("/", params={"status": "removed"}).text
+    assert f"/ads/{gone_id()}" in removed and "Beach bar" not in removed
+    assert 'aria-label="Remove filter Removed"' in removed
+    live = hist.get("/", params={"status": "live"}).text
+    assert f"/ads/{gone_id()}" not in live and "Waitress in a beach bar" in live
+    assert hist.get("/", params={"status": "gone"}).status_code == 400
+    api = hist.get("/api/search", params={"status": "removed"}).json()
+    assert [h["id"] for h in api["hits"]] == [gone_id()]
+    assert api["hits"][0]["removed_at"] == "2026-11-05T10:00:00+00:00"
+    assert api["hits"][0]["last_seen"] == "2026-11-03T10:00:00+00:00"
+
+
+def test_ad_page_shows_the_removal_banner_and_when_seen(hist: TestClient) -> None:
+    page = hist.get(f"/ads/{gone_id()}").text
+    banner = re.search(r'<div class="removed-banner" role="status">(.*?)</div>', page, re.S)
+    assert banner
+    assert " ".join(visible_text(banner.group(1)).split()).startswith(
+        "Removed 2026-11-05 10:00 UTC (http 404)."
+    )
+    assert "first seen 2026-11-01 10:00 UTC" in page
+    assert "last seen 2026-11-03 10:00 UTC" in page
+    events = re.search(r'<ul class="events"[^>]*>(.*?)</ul>', page, re.S)
+    assert events and "Removed" in events.group(1)
+    assert SHA["gone"] in events.group(1)  # the evidence of the 404
+
+
+def test_ad_page_of_a_reappeared_ad_has_no_banner(hist: TestClient) -> None:
+    back = ad_id("https://carib-jobs.test/ads/600")
+    page = hist.get(f"/ads/{back}").text
+    assert "removed-banner" not in page
+    text = " ".join(visible_text(page).split())
+    assert "Removed 2026-11-02 10:00 UTC (http 410)" in text
+    assert "Reappeared 2026-11-04 10:00 UTC (fetched again, http 200)" in text
+
+
+def test_ad_page_lists_versions_with_what_changed_escaped(hist: TestClient) -> None:
+    page = hist.get(f"/ads/{gone_id()}").text
+    assert page.index('id="version-2"') < page.index('id="version-1"')  # newest first
+    version_2 = page[page.index('id="version-2"') : page.index('id="version-1"')]
+    assert "title, text" in version_2
+    assert "<del>Dancers abroad</del> → <ins>Dancers abroad, leave now</ins>" in version_2
+    assert re.search(r"Text: \d+ words added,\s+\d+ removed", version_2)
+    # The older version's text, script included, only ever as text.
+    assert "<script>document" not in page
+    version_1 = page[page.index('id="version-1"') :]
+    assert "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;" in version_1
+    assert "&lt;script&gt;" in version_2  # the removed words, in the diff
+    assert "first version kept" in version_1
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/app.js" defer>']
+    for name in ("v1", "v2"):
+        assert f'href="/evidence/{SHA[name]}"' in page
+
+
+def test_evidence_download_is_an_attachment_never_a_page(hist: TestClient) -> None:
+    response = hist.get(f"/evidence/{SHA['v1']}")
+    assert response.status_code == 200
+    assert response.content == CAPTURED["v1"]
+    assert response.headers["content-type"] == "application/octet-stream"
+    assert response.headers["content-disposition"] == (
+        f'attachment; filename="warc-{SHA["v1"]}.warc.gz"'
+    )
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+
+
+def test_evidence_download_needs_login(history_home: tuple[Settings, dict[str, Ad]]) -> None:
+    with TestClient(create_app(history_home[0])) as anon:
+        response = anon.get(f"/evidence/{SHA['v1']}", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "not-a-hash",
+        SHA["v1"].upper(),
+        SHA["v1"][:63],
+        SHA["v1"] + "0",
+        hashlib.sha256(b"stored by no ad").hexdigest(),
+        "..%2F..%2Fsecret.key",
+        SHA["missing"],
+        SHA["outside"],
+    ],
+)
+def test_evidence_download_of_an_unknown_hash_is_404(hist: TestClient, ref: str) -> None:
+    response = hist.get(f"/evidence/{ref}")
+    assert response.status_code == 404
+    assert "WARC" not in response.text and "outside the evidence" not in response.text
+
+
+def test_evidence_file_changed_on_disk_is_refused(hist: TestClient) -> None:
+    response = hist.get(f"/evidence/{SHA['tampered']}")
+    assert response.status_code == 409
+    assert "changed since" not in response.text and "lurewatch verify" in response.text
+
+
+def test_api_ad_has_state_history_and_captures(hist: TestClient) -> None:
+    data = hist.get(f"/api/ads/{gone_id()}").json()
+    assert (data["first_seen"], data["last_seen"]) == (
+        "2026-11-01T10:00:00+00:00",
+        "2026-11-03T10:00:00+00:00",
+    )
+    assert (data["removed_at"], data["removal_reason"]) == ("2026-11-05T10:00:00+00:00", "http 404")
+    assert [(v["version"], v["changed"]) for v in data["versions"]] == [
+        (1, []),
+        (2, ["title", "text"]),
+    ]
+    assert [c["sha256"] for c in data["versions"][0]["captures"]] == [SHA["v1"]]
+    assert data["captures"][0]["sha256"] == SHA["v2"]
+    [event] = data["events"]
+    assert (event["kind"], event["http_status"]) == ("removed", 404)
+    assert [c["sha256"] for c in event["captures"]] == [SHA["gone"]]
+    health = hist.get("/api/health").json()
+    assert (health["ads"], health["removed"], health["indexed"]) == (2, 1, 2)
+
+
+def test_downloads_are_named_so_no_captured_page_opens_in_a_browser() -> None:
+    sha = SHA["v1"]
+    names = {
+        kind: download_name(Capture(kind, sha, f"sha256/{sha[:2]}/{sha[2:4]}/{sha}.{ext}", 1))
+        for kind, ext in (
+            ("warc", "warc.gz"),
+            ("dom", "html"),
+            ("screenshot", "png"),
+            ("manifest", "manifest.json"),
+        )
+    }
+    assert names == {
+        "warc": f"warc-{sha}.warc.gz",
+        "dom": f"dom-{sha}.bin",
+        "screenshot": f"screenshot-{sha}.png",
+        "manifest": f"manifest-{sha}.json",
+    }
+
+
+def test_text_change_of_long_texts_is_a_bounded_summary() -> None:
+    old = " ".join(f"w{i}" for i in range(20_000))
+    new = " ".join(f"w{i}" if i % 50 else f"x{i}" for i in range(20_000))
+    change = text_change(old, new)
+    assert change.partial and len(change.pieces) == MAX_PIECES
+    assert change.words_added == change.words_removed == MAX_DIFF_WORDS // 50
+    assert text_change("a b c", "a c d") == TextChange(
+        1, 1, [DiffPiece("removed", "b"), DiffPiece("added", "d")], False
+    )
+
+
+def test_only_the_newest_versions_are_shown_each_against_the_one_before(tmp_path: Path) -> None:
+    settings = fill_home(tmp_path, [])
+    store = Store(settings)
+    url = "https://carib-jobs.test/ads/many"
+    for n in range(53):
+        store.upsert(
+            Ad(
+                id=ad_id(url),
+                url=url,
+                site="carib-jobs",
+                title="Often edited",
+                text=f"Edit number {n} of this ad.",
+                fetched_at=f"2026-11-01T10:{n:02d}:00+00:00",
+            )
+        )
+    store.close()
+    add_user(settings, "pat", "reviewer", PASSWORD)
+    with TestClient(create_app(settings)) as client:
+        log_in(client, "pat", PASSWORD)
+        page = client.get(f"/ads/{ad_id(url)}").text
+    shown = re.findall(r'id="version-(\d+)"', page)
+    assert shown == [str(n) for n in range(53, 3, -1)]
+    assert "3 older versions not shown" in page
+    assert "first version kept" not in page
+    oldest = page[page.index('id="version-4"') :]
+    # Version 4 says "Edit number 3"; it is compared with version 3, which is not shown.
+    assert "<del>2</del>" in oldest and "<ins>3</ins>" in oldest

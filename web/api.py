@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
@@ -49,6 +49,9 @@ class HitOut(BaseModel):
     highlight: str = Field(
         description="HTML-safe fragment of the ad text: escaped, with <mark> around matches"
     )
+    first_seen: str
+    last_seen: str
+    removed_at: str | None = Field(description="When the ad was found gone; null while live")
 
 
 class FacetOut(BaseModel):
@@ -60,7 +63,8 @@ class SearchOut(BaseModel):
     total: int
     hits: list[HitOut]
     facets: dict[str, list[FacetOut]] = Field(
-        description='Counts per value for "site", "flagged" ("true"/"false"), "indicator", "lang"'
+        description='Counts per value for "site", "flagged" ("true"/"false"), "indicator",'
+        ' "lang", "status" ("live"/"removed")'
     )
 
 
@@ -75,6 +79,30 @@ class IndicatorOut(BaseModel):
     code: str
     label: str
     evidence: list[EvidenceOut]
+
+
+class CaptureOut(BaseModel):
+    kind: str = Field(description="manifest | warc | dom | screenshot")
+    sha256: str
+    path: str = Field(description="Relative to the evidence folder; download at /evidence/{sha256}")
+    size: int
+
+
+class VersionOut(BaseModel):
+    version: int
+    fetched_at: str
+    body_sha256: str
+    content_sha256: str = Field(description="SHA-256 of the content fields: equal, same ad")
+    changed: list[str] = Field(description="Content fields changed since the version before")
+    captures: list[CaptureOut]
+
+
+class EventOut(BaseModel):
+    at: str
+    kind: str = Field(description='"removed" or "reappeared"')
+    reason: str
+    http_status: int | None
+    captures: list[CaptureOut]
 
 
 class AdOut(BaseModel):
@@ -101,14 +129,20 @@ class AdOut(BaseModel):
     indicators: list[IndicatorOut]
     model_version: str
     structured: dict[str, Any]
+    captures: list[CaptureOut] = Field(description="Evidence of the last capture")
     first_seen: str
     last_seen: str
+    removed_at: str | None = Field(description="When the ad was found gone; null while live")
+    removal_reason: str = Field(description='e.g. "http 404"; empty while live')
+    versions: list[VersionOut] = Field(description="Every kept version, oldest first")
+    events: list[EventOut] = Field(description="Removals and reappearances, oldest first")
 
 
 class HealthOut(BaseModel):
     status: str
     ads: int
     flagged: int
+    removed: int
     indexed: int
 
 
@@ -149,12 +183,20 @@ def api_search(
     flagged: bool | None = None,
     indicator: Annotated[str | None, Query(max_length=200, description="Indicator code")] = None,
     lang: Annotated[str | None, Query(max_length=16)] = None,
+    status: Annotated[
+        Literal["live", "removed"] | None,
+        Query(description="live or removed ads only; default: both"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
     """Full-text search over every stored ad; an empty query lists all, most risky first."""
     filters = SearchFilters(
-        site=site or None, flagged=flagged, indicator=indicator or None, lang=lang or None
+        site=site or None,
+        flagged=flagged,
+        indicator=indicator or None,
+        lang=lang or None,
+        status=status,
     )
     try:
         result = get_state(request).index.search(q.strip(), filters, limit=limit, offset=offset)
@@ -177,12 +219,21 @@ def api_search(
     responses={404: {"model": ErrorOut, "description": "No such ad"}},
 )
 def api_ad(request: Request, ad_id: Annotated[str, Path(pattern=AD_ID_PATTERN)]) -> Any:
-    """One stored ad as captured and classified, with when it was first and last seen."""
-    stored = get_state(request).store.get(ad_id)
+    """One stored ad as last captured and classified, with when it was first and last seen,
+    whether it was removed, and its history: versions (without their text) and events."""
+    store = get_state(request).store
+    stored = store.get(ad_id)
     if stored is None:
         raise HTTPException(status_code=404, detail=f"no ad with id {ad_id}")
     data = stored.ad.to_dict()
-    data.update(first_seen=stored.first_seen, last_seen=stored.last_seen)
+    data.update(
+        first_seen=stored.first_seen,
+        last_seen=stored.last_seen,
+        removed_at=stored.removed_at,
+        removal_reason=stored.removal_reason,
+        versions=[v.summary() for v in store.history(ad_id)],
+        events=[e.to_dict() for e in store.events(ad_id)],
+    )
     return data
 
 
@@ -194,6 +245,7 @@ def api_health(request: Request) -> Any:
         "status": "ok",
         "ads": state.store.count(),
         "flagged": state.store.count(flagged=True),
+        "removed": state.store.count(removed=True),
         "indexed": state.index.count(),
     }
 

@@ -18,7 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import Response
 
 from core.settings import Settings
-from web import api, pages
+from web import api, captures, pages
 from web.api import SESSION_COOKIE, SafeJSONResponse
 from web.auth import ApiLoginRequired, LoginRequired
 from web.security import SecurityHeadersMiddleware
@@ -100,6 +100,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
 
     app.include_router(pages.router)
+    app.include_router(captures.router)
     app.include_router(api.router)
     app.include_router(api.docs_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

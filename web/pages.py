@@ -11,9 +11,10 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from index.search import QueryError, SearchFilters
+from index.search import QueryError, SearchFilters, Status
 from web.auth import log_in, log_out, require_page_user, session_user
 from web.evidence import mark_ad
+from web.history import MAX_VERSIONS_SHOWN, event_views, version_views
 from web.security import CSRF_FIELD, csrf_ok, is_web_url, safe_next
 from web.state import get_state
 from web.templating import render
@@ -28,10 +29,17 @@ PAGE_SIZE = 20
 MAX_PAGE = 500  # deep paging costs the index more than anyone reads; refine the query instead
 MAX_QUERY_CHARS = 500
 AD_ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
-FACET_TITLES = {"site": "Site", "flagged": "Flagged", "indicator": "Indicator", "lang": "Language"}
+FACET_TITLES = {
+    "status": "Status",
+    "site": "Site",
+    "flagged": "Flagged",
+    "indicator": "Indicator",
+    "lang": "Language",
+}
 FILTER_KEYS = tuple(FACET_TITLES)
 # The ad text is capped at crawl time; this guards the page against a store filled otherwise.
 MAX_SHOWN_CHARS = 200_000
+_STATUSES: dict[str, Status] = {"live": "live", "removed": "removed"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,7 @@ class SearchParams:
     flagged: str = ""
     indicator: str = ""
     lang: str = ""
+    status: str = ""
     page: int = 1
 
     def filters(self) -> SearchFilters:
@@ -49,6 +58,7 @@ class SearchParams:
             flagged={"true": True, "false": False}.get(self.flagged),
             indicator=self.indicator or None,
             lang=self.lang or None,
+            status=_STATUSES.get(self.status),
         )
 
     def query_string(self) -> str:
@@ -73,7 +83,9 @@ class SearchParams:
         """Rebuilds a search from the ``back`` link of an ad page, keeping only known keys."""
         values: dict[str, str | int] = {}
         for key, value in parse_qsl(raw[:2000]):
-            if key in ("q", *FILTER_KEYS):
+            if key == "status":
+                values[key] = value if value in _STATUSES else ""
+            elif key in ("q", *FILTER_KEYS):
                 values[key] = value[:MAX_QUERY_CHARS]
             elif key == "page" and value.isdigit():
                 values[key] = min(max(int(value), 1), MAX_PAGE)
@@ -83,12 +95,14 @@ class SearchParams:
 def filter_chip(key: str, value: str) -> str:
     """What an active filter reads as: "Site: carib-jobs", or just "Flagged"."""
     label = facet_label(key, value)
-    return label if key == "flagged" else f"{FACET_TITLES[key]}: {label}"
+    return label if key in ("flagged", "status") else f"{FACET_TITLES[key]}: {label}"
 
 
 def facet_label(key: str, value: str) -> str:
     if key == "flagged":
         return {"true": "Flagged", "false": "Not flagged"}.get(value, value)
+    if key == "status":
+        return {"live": "Live", "removed": "Removed"}.get(value, value)
     if key == "indicator":
         return value.replace("_", " ")
     return value
@@ -172,13 +186,15 @@ def search_page(
     flagged: Literal["", "true", "false"] = "",
     indicator: Annotated[str, Query(max_length=200)] = "",
     lang: Annotated[str, Query(max_length=16)] = "",
+    status: Literal["", "live", "removed"] = "",
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
 ) -> Response:
-    params = SearchParams(q.strip(), site, flagged, indicator, lang, page)
+    params = SearchParams(q.strip(), site, flagged, indicator, lang, status, page)
     error = ""
     result = None
+    index = get_state(request).index
     try:
-        result = get_state(request).index.search(
+        result = index.search(
             params.q, params.filters(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )
     except QueryError as exc:
@@ -196,6 +212,7 @@ def search_page(
         "facet_label": facet_label,
         "filter_chip": filter_chip,
         "back": params.query_string(),
+        "index_outdated": bool(index.outdated),
     }
     return render(request, "search.html", context, status_code=400 if error else 200)
 
@@ -207,7 +224,8 @@ def ad_page(
     ad_id: Annotated[str, Path(pattern=AD_ID_PATTERN)],
     back: Annotated[str, Query(max_length=2000)] = "",
 ) -> Response:
-    stored = get_state(request).store.get(ad_id)
+    store = get_state(request).store
+    stored = store.get(ad_id)
     if stored is None:
         return render(
             request,
@@ -221,6 +239,7 @@ def ad_page(
         ad = replace(ad, text=ad.text[:MAX_SHOWN_CHARS])
     previous = SearchParams.from_query_string(back)
     marked = mark_ad(ad)
+    history = store.history(ad_id)
     context = {
         "stored": stored,
         "ad": ad,
@@ -229,5 +248,8 @@ def ad_page(
         "truncated": truncated,
         "linkable": is_web_url(ad.url),
         "back_url": previous.url(page=previous.page),
+        "versions": version_views(history),
+        "versions_hidden": max(0, len(history) - MAX_VERSIONS_SHOWN),
+        "events": event_views(store.events(ad_id)),
     }
     return render(request, "ad.html", context)

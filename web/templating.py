@@ -35,6 +35,17 @@ def score(value: float | None) -> str:
     return "not scored" if value is None else f"{value:.2f}"
 
 
+def filesize(value: int | None) -> str:
+    if value is None or value < 0:
+        return "unknown"
+    size = float(value)
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{int(size)} bytes" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1000
+    raise AssertionError("unreachable")
+
+
 def humanize(code: str) -> str:
     return code.replace("_", " ").replace("-", " ")
 
@@ -48,7 +59,9 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(when=when, score=score, humanize=humanize, highlight=safe_highlight)
+    env.filters.update(
+        when=when, score=score, humanize=humanize, highlight=safe_highlight, filesize=filesize
+    )
     return env
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,7 @@ MAX_DEPTH = 6
 MAX_ITEMS = 30
 MAX_STRING = 4_000
 MAX_KEYS = 60
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -28,14 +30,19 @@ class AdFields:
 def bounded(value: Any, depth: int = 0) -> Any:
     """A JSON-safe copy of ``value`` with depth, list length, key count and strings capped."""
     if isinstance(value, str):
-        return value[:MAX_STRING]
+        return _valid(value[:MAX_STRING])
     if value is None or isinstance(value, bool | int | float):
         return value
     if depth >= MAX_DEPTH:
         return None
     if isinstance(value, dict):
         items = list(value.items())[:MAX_KEYS]
-        return {str(k)[:200]: bounded(v, depth + 1) for k, v in items}
+        return {_valid(str(k)[:200]): bounded(v, depth + 1) for k, v in items}
     if isinstance(value, list | tuple):
         return [bounded(v, depth + 1) for v in value[:MAX_ITEMS]]
-    return str(value)[:MAX_STRING]
+    return _valid(str(value)[:MAX_STRING])
+
+
+def _valid(text: str) -> str:
+    # JSON's "\ud800" escapes decode to lone surrogates, which no UTF-8 store accepts.
+    return text if text.isascii() else _SURROGATES.sub("\ufffd", text)

@@ -3,8 +3,10 @@
 Rows live on disk; the process keeps only SQLite's page cache (``cache_size``), so ten million
 URLs cost disk, not memory. Writes are grouped into transactions of ``batch`` operations or
 ``flush_seconds`` (whichever first) because a commit per URL would bound a crawl at the disk's
-fsync rate; what a SIGKILL loses is at most that last batch, and a resumed crawl rediscovers it
-from the listings it always re-reads.
+fsync rate; what a SIGKILL loses of them is rediscovered from the listings a resumed crawl
+always re-reads. ``fetched`` and ``removed`` commit at once (in WAL mode with
+``synchronous=NORMAL`` that costs no fsync): they follow an ad into the case store, and a resumed
+crawl must not fetch it again.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from core.urls import canonical_url
 from crawlers.frontier.base import PageKind, PageState
@@ -45,6 +47,68 @@ CREATE INDEX IF NOT EXISTS pages_pending ON pages (source) WHERE pending = 1;
 NEVER = math.inf
 
 
+class _Database:
+    """One connection per file and process, shared by the spiders of one crawl: two connections
+    in the reactor's one thread would wait for each other's write transaction forever."""
+
+    _open: ClassVar[dict[Path, _Database]] = {}
+    _registry_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, path: Path, batch: int, flush_seconds: float, cache_kib: int) -> None:
+        self.path = path
+        # check_same_thread=False: Scrapy calls from the reactor thread, tests may from others;
+        # the lock keeps one statement at a time.
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self.lock = threading.RLock()
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
+        self.db.executescript(_SCHEMA)
+        self.batch, self.flush_seconds = batch, flush_seconds
+        self.ops, self.since = 0, time.monotonic()
+        self.in_tx = False
+        self.users = 0
+
+    @classmethod
+    def acquire(cls, path: Path, batch: int, flush_seconds: float, cache_kib: int) -> _Database:
+        key = path.resolve()
+        with cls._registry_lock:
+            database = cls._open.get(key)
+            if database is None:
+                database = cls._open[key] = _Database(key, batch, flush_seconds, cache_kib)
+            database.users += 1
+            return database
+
+    def release(self) -> None:
+        with self._registry_lock:
+            self.users -= 1
+            if self.users > 0:
+                return
+            self._open.pop(self.path, None)
+        with self.lock:
+            self.flush()
+            self.db.close()
+
+    def write(self) -> None:
+        """Called before each write: open a transaction, or commit one that is big or old."""
+        if self.in_tx and (
+            self.ops >= self.batch or time.monotonic() - self.since >= self.flush_seconds
+        ):
+            self.flush()
+        if not self.in_tx:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.in_tx = True
+            self.since = time.monotonic()
+        self.ops += 1
+
+    def flush(self) -> None:
+        with self.lock:
+            if self.in_tx:
+                self.db.execute("COMMIT")
+                self.in_tx = False
+            self.ops, self.since = 0, time.monotonic()
+
+
 class SqliteSeenStore:
     def __init__(
         self,
@@ -52,22 +116,15 @@ class SqliteSeenStore:
         run_id: str,
         *,
         batch: int = 500,
-        flush_seconds: float = 1.0,
+        flush_seconds: float = 0.25,
         cache_kib: int = 16_384,
     ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        # check_same_thread=False: Scrapy calls from the reactor thread, tests may from others;
-        # the lock keeps one statement at a time.
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._lock = threading.RLock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
-        self._db.executescript(_SCHEMA)
-        self._batch, self._flush_seconds = batch, flush_seconds
-        self._ops, self._since = 0, time.monotonic()
-        self._in_tx = False
+        self._database = _Database.acquire(path, batch, flush_seconds, cache_kib)
+        self._db = self._database.db
+        self._lock = self._database.lock
+        self._closed = False
         self._sources: dict[str, int] = {}
         self._run = self._id("runs", "run", run_id)
         self.run_id = run_id
@@ -113,6 +170,9 @@ class SqliteSeenStore:
             "pending = 0, last_fetched = ?, status = ?, next_fetch = ?, kind = COALESCE(?, kind)",
             (now, status, _finite(next_fetch), kind),
         )
+        # Committed at once: the page's ad is already in the case store, and a resumed crawl
+        # must not fetch it again. (A WAL commit without fsync costs microseconds.)
+        self.flush()
 
     def failed(self, url: str, now: float, retry_at: float) -> None:
         self._update(url, "pending = 0, next_fetch = ?", (retry_at,))
@@ -129,6 +189,7 @@ class SqliteSeenStore:
 
     def removed(self, url: str, now: float) -> None:
         self._update(url, "removed = 1, pending = 0, next_fetch = ?", (_finite(NEVER),))
+        self.flush()
 
     def pending(self, source: str) -> Iterator[str]:
         yield from self._keys("pending = 1 AND claimed_run != ?", (self._run,), source)
@@ -214,30 +275,17 @@ class SqliteSeenStore:
         return dict(zip(("known", "fetched", "due", "pending", "removed"), row, strict=True))
 
     def flush(self) -> None:
-        with self._lock:
-            if self._in_tx:
-                self._db.execute("COMMIT")
-                self._in_tx = False
-            self._ops, self._since = 0, time.monotonic()
+        self._database.flush()
 
     def close(self) -> None:
-        with self._lock:
-            self.flush()
-            self._db.close()
+        if not self._closed:
+            self._closed = True
+            self._database.release()
 
     # -- internals -----------------------------------------------------------------------------
 
     def _write(self) -> None:
-        """Called before each write: open a transaction, or commit one that is big or old."""
-        if self._in_tx and (
-            self._ops >= self._batch or time.monotonic() - self._since >= self._flush_seconds
-        ):
-            self.flush()
-        if not self._in_tx:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._in_tx = True
-            self._since = time.monotonic()
-        self._ops += 1
+        self._database.write()
 
     def _update(self, url: str, assignments: str, values: tuple[Any, ...]) -> None:
         with self._lock:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Self, TypeVar
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
-from core.ad import Ad
+from core.ad import Ad, AdRemoved
 from core.settings import Settings
 from crawlers.config import lurewatch_settings
 
 if TYPE_CHECKING:
     from classifiers import LureClassifier
+
+# What the crawlers yield: an ad, or the finding that a stored one is gone.
+Item = TypeVar("Item", bound=Ad | AdRemoved)
 
 # Crawlers of one process (one per source) share one classifier: loading it may train a model
 # on first use, which must happen once, not once per source at the same time.
@@ -52,7 +55,9 @@ class ClassifyPipeline:
         # In a thread: a first load may train for seconds, and other crawls share the loop.
         self.classifier = await asyncio.to_thread(shared_classifier, self.settings)
 
-    def process_item(self, item: Ad) -> Ad:
+    def process_item(self, item: Item) -> Item:
+        if isinstance(item, AdRemoved):
+            return item  # a removal has no text to score
         assert self.classifier is not None, "open_spider loads the classifier"
         item.apply(self.classifier.classify(item.text, title=item.title, lang=item.lang or None))
         self.stats.inc_value("lurewatch/ads_classified")

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import HtmlResponse, Response
+from scrapy.http import HtmlResponse, Response, TextResponse
 from twisted.python.failure import Failure
 
 from core.ad import Ad, AdRemoved, Capture, utc_now_iso
@@ -37,13 +37,16 @@ from core.settings import Settings
 from core.sources import Source, find_source, load_sources
 from core.urls import ad_id, canonical_url
 from crawlers.config import lurewatch_settings
+from crawlers.evidence import ResponseCapturer
 from crawlers.extract import AdFields, extract_ad
-from crawlers.failures import failure_kind
+from crawlers.extract.posts import PostPage, extract_posts
+from crawlers.feeds import feed_links, parse_feed, parse_sitemap, robots_sitemaps
 from crawlers.frontier import PageKind, SeenStore, new_run_id, open_seen_store
 from crawlers.generic import site_name
-from crawlers.links import Scope, css_links, is_page_url, next_page_links, page_links
+from crawlers.links import Scope, css_links, host_of, is_page_url, next_page_links, page_links
 from crawlers.render import render_meta, require_chromium
 from crawlers.signals import page_failed
+from crawlers.spidermiddlewares.claims import UNCLAIMED
 from crawlers.spidermiddlewares.pagination import NEXT_PAGE
 from crawlers.spiders.arguments import (
     SpiderArgumentError,
@@ -52,6 +55,7 @@ from crawlers.spiders.arguments import (
     positive_int,
     url_list,
 )
+from crawlers.state.failures import failure_kind
 
 KEY = "lurewatch_key"  # canonical URL the seen-store knows the request by
 KIND = "lurewatch_kind"  # PageKind the request was claimed as
@@ -90,11 +94,14 @@ class AdsSpider(Spider):
         # as fetched once they are stored (or dropped).
         self._inflight: dict[int, tuple[str, int, float, PageKind]] = {}
         self._walk_complete = True
+        self._posts_seen: set[str] = set()  # posts yielded by this crawl (a post is on one page)
+        self.capturer: ResponseCapturer | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._configure(lurewatch_settings(crawler.settings))
+        spider.capturer = ResponseCapturer.from_crawler(crawler)
         for handler, signal in (
             (spider._item_done, signals.item_scraped),
             (spider._item_done, signals.item_dropped),
@@ -163,6 +170,9 @@ class AdsSpider(Spider):
             request = self._request(url, "sitemap", force=True)
             if request is not None:
                 yield request
+        for robots in sorted({_robots_url(u) for u in self.source.start_urls}):
+            # robots.txt may name sitemaps (Scrapy's robots middleware reads only its rules).
+            yield Request(robots, callback=self._parse_robots, errback=self._ignore, priority=5)
         for url in self.retry_urls:
             request = self._request(url, self._known_kind(url), force=True)
             if request is not None:
@@ -222,13 +232,20 @@ class AdsSpider(Spider):
             yield from self._decide_render(response, key)
             if self.render:
                 return
+        posts = extract_posts(response.selector, response.url)
+        if posts is not None:
+            yield from self._posts(response, key, posts, now)
+            return
         fields = extract_ad(response.selector, response.url, self.source.selectors)
         links = self._links(response)
         if fields is None:
             # A listing (or an index page): its links count as listed, and it is read again
-            # by every crawl.
+            # by every crawl. Feeds it announces are followed too.
             self._mark_listed(links, now)
             self.seen.fetched(key, now, response.status, now + self.source.revisit, "listing")
+            for url in feed_links(response.selector, response.url):
+                if host_of(url) in self.scope.hosts:
+                    yield self._follow(url, "feed")
         else:
             ad = self._ad(response, fields)
             self._defer(ad, key, response.status, now + self.source.detail_revisit, "detail")
@@ -241,11 +258,12 @@ class AdsSpider(Spider):
                 self._defer(removal, key, response.status, math.inf, "detail")
                 yield removal
         next_pages = self._next_pages(response)
+        followed: dict[str, str] = {}
         for url in links:
+            followed.setdefault(canonical_url(url), url)
+        for url in followed.values():
             is_next = url in next_pages
-            request = self._request(url, "listing" if is_next else "detail", next_page=is_next)
-            if request is not None:
-                yield request
+            yield self._follow(url, "listing" if is_next else "detail", next_page=is_next)
 
     def _gone(
         self, response: Response, key: str, kind: PageKind, now: float
@@ -263,12 +281,83 @@ class AdsSpider(Spider):
         self._report(response.url, f"http-{response.status}", f"HTTP {response.status}")
         self.seen.failed(key, now, now + self.source.detail_revisit)
 
+    def _posts(
+        self, response: HtmlResponse, key: str, page: PostPage, now: float
+    ) -> Iterator[Ad | Request]:
+        """A page of posts (a public channel preview, a public page): one ad per post."""
+        self.seen.fetched(key, now, response.status, now + self.source.revisit, "listing")
+        if page.login_wall:
+            self.logger.warning("skipped %s: asks to log in, nothing public to read", response.url)
+            self._report(response.url, "login-wall", "the page asks to log in")
+            return
+        captures = self._capture(response) if page.posts else []
+        self.seen.listed([post.url for post in page.posts], now)
+        for post in page.posts:
+            yield from self._post(response, post.url, post.fields, captures, now)
+        if page.older_page and host_of(page.older_page) in self.scope.hosts:
+            yield self._follow(page.older_page, "listing", next_page=True)
+
+    def _post(
+        self,
+        response: Response,
+        url: str,
+        fields: AdFields,
+        captures: list[Capture],
+        now: float,
+    ) -> Iterator[Ad]:
+        post_key = canonical_url(url)
+        if post_key in self._posts_seen:
+            return
+        self._posts_seen.add(post_key)
+        # Recorded so that a post gone from its channel counts as removed after the grace period.
+        self.seen.claim(post_key, self.source.name, "post", now)
+        ad = self._ad(response, fields, url=url, captures=captures)
+        self._defer(ad, post_key, response.status, math.inf, "post")
+        yield ad
+
     def _parse_feed(
         self, response: Response, key: str, kind: PageKind, now: float
-    ) -> Iterator[Request]:
-        # Feeds and sitemaps arrive with the social/feeds work; until then they are listings.
-        self.seen.fetched(key, now, response.status, now + self.source.revisit)
-        return iter(())
+    ) -> Iterator[Ad | Request]:
+        """Sitemaps lead to pages; feeds to pages on the site, or hold the ads themselves."""
+        self.seen.fetched(key, now, response.status, now + self.source.revisit, kind)
+        pages: list[str] = []
+        if kind == "sitemap":
+            sitemap = parse_sitemap(response.body, response.url)
+            if sitemap is None:
+                self._skip(response, key, "bad-sitemap", "not a readable sitemap")
+                return
+            if sitemap.truncated:
+                self.logger.warning("sitemap %s cut short: %s", response.url, sitemap.note)
+            for child in sitemap.sitemaps:
+                if host_of(child.loc) in self.scope.hosts:
+                    yield self._follow(child.loc, "sitemap")
+            pages = [u.loc for u in sitemap.urls]
+        else:
+            feed = parse_feed(response.body, response.url)
+            if feed is None:
+                self._skip(response, key, "bad-feed", "not a readable RSS/Atom feed")
+                return
+            captures: list[Capture] = []
+            for entry in feed.entries:
+                if entry.url and self.scope.covers(entry.url):
+                    pages.append(entry.url)  # fetched: its own page is the better evidence
+                elif entry.url.startswith(("http://", "https://")) and entry.fields.text:
+                    captures = captures or self._capture(response)
+                    yield from self._post(response, entry.url, entry.fields, captures, now)
+        pages = [u for u in pages if self.scope.covers(u) and is_page_url(u)]
+        self._mark_listed(pages, now)
+        for url in dict.fromkeys(pages):
+            yield self._follow(url, "detail")
+
+    def _parse_robots(self, response: Response) -> Iterator[Request]:
+        if not isinstance(response, TextResponse) or response.status != 200:
+            return
+        for url in robots_sitemaps(response.text, response.url):
+            if host_of(url) in self.scope.hosts:
+                yield self._follow(url, "sitemap")
+
+    def _ignore(self, failure: Failure) -> None:
+        self.logger.debug("no robots.txt: %s", failure.value)
 
     def _decide_render(self, response: HtmlResponse, key: str) -> Iterator[Request]:
         from crawlers.render_auto import needs_rendering
@@ -332,23 +421,39 @@ class AdsSpider(Spider):
 
     # -- requests ------------------------------------------------------------------------------
 
-    def _request(
-        self, url: str, kind: PageKind, *, force: bool = False, next_page: bool = False
-    ) -> Request | None:
+    def _request(self, url: str, kind: PageKind, *, force: bool = False) -> Request | None:
+        """A request to start from, claimed now (``start`` output passes no depth limits)."""
+        request = self._build(url, canonical_url(url), kind, next_page=False)
+        return request if self.claim(request, force=force) else None
+
+    def _follow(self, url: str, kind: PageKind, *, next_page: bool = False) -> Request:
+        """A link found on a page. It is claimed only once it has passed the depth and trap
+        limits (``crawlers.spidermiddlewares.claims``): a link those drop must not be left
+        pending for the next crawl to fetch past them."""
+        request = self._build(url, canonical_url(url), kind, next_page=next_page)
+        request.meta[UNCLAIMED] = True
+        return request
+
+    def claim(self, request: Request, *, force: bool = False) -> bool:
+        """Whether to send ``request``: within the page budget, and new or due in the
+        seen-store (which records it as claimed by this crawl)."""
+        request.meta.pop(UNCLAIMED, None)
         if self.max_pages is not None and self._requested >= self.max_pages:
             self._walk_complete = False
             if not self._budget_logged:
                 self._budget_logged = True
                 self.logger.info("max_pages=%d reached: no more pages requested", self.max_pages)
-            return None
-        key = canonical_url(url)
+            return False
+        key = request.meta[KEY]
+        kind = request.meta[KIND]
         if not self.seen.claim(key, self.source.name, kind, time.time(), force=force):
-            return None
+            return False
         self._requested += 1
-        return self._build(url, key, kind, next_page=next_page)
+        return True
 
     def _build(self, url: str, key: str, kind: PageKind, *, next_page: bool) -> Request:
-        meta: dict[str, Any] = render_meta() if self.render else {}
+        rendered = self.render and kind in ("listing", "detail")
+        meta: dict[str, Any] = render_meta() if rendered else {}
         meta.update({KEY: key, KIND: kind})
         if kind == "detail":
             meta["handle_httpstatus_list"] = list(GONE)
@@ -384,14 +489,21 @@ class AdsSpider(Spider):
             self.seen.fetched(key, time.time(), status, next_fetch, kind)
 
     def _capture(self, response: Response) -> list[Capture]:
-        capturer = getattr(self, "capturer", None)
-        return [] if capturer is None else list(capturer.capture(response))
+        return [] if self.capturer is None else self.capturer.capture(response)
 
-    def _ad(self, response: HtmlResponse, fields: AdFields) -> Ad:
+    def _ad(
+        self,
+        response: Response,
+        fields: AdFields,
+        *,
+        url: str | None = None,
+        captures: list[Capture] | None = None,
+    ) -> Ad:
+        url = url or response.url
         return Ad(
-            id=ad_id(response.url),
-            url=canonical_url(response.url),
-            site=self.site or site_name(response.url),
+            id=ad_id(url),
+            url=canonical_url(url),
+            site=self.site or site_name(url),
             title=fields.title,
             text=fields.text,
             extraction=fields.extraction,
@@ -404,7 +516,7 @@ class AdsSpider(Spider):
             rendered="playwright" in response.flags,
             body_sha256=hashlib.sha256(response.body).hexdigest(),
             structured=fields.structured,
-            captures=self._capture(response),
+            captures=self._capture(response) if captures is None else captures,
         )
 
     def _removed(
@@ -429,6 +541,11 @@ def _render_mode(value: bool | str) -> bool | None:
 def _chain(*iterables: Iterable[str]) -> Iterator[str]:
     for iterable in iterables:
         yield from iterable
+
+
+def _robots_url(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/robots.txt"
 
 
 def _iso(seconds: float) -> str:

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
+from typing import TypeVar
+
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from core.ad import Ad
+from core.ad import Ad, AdRemoved
 from crawlers.config import lurewatch_settings
 from index.store import Store
 
+# What the crawlers yield: an ad, or the finding that a stored one is gone.
+Item = TypeVar("Item", bound=Ad | AdRemoved)
+
 
 class StorePipeline:
-    """Writes each ad to the case store; a re-crawled ad updates its row (same id)."""
+    """Writes each ad to the case store (a re-crawled ad updates its row, same id, and keeps
+    a new version when its content changed) and marks removed ads."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -29,9 +35,15 @@ class StorePipeline:
         if self.store is not None:
             self.store.close()
 
-    def process_item(self, item: Ad) -> Ad:
+    def process_item(self, item: Item) -> Item:
         assert self.store is not None, "open_spider was not called"
-        outcome = self.store.upsert(item)
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"lurewatch/ads_{outcome}")
+        if isinstance(item, AdRemoved):
+            if self.store.mark_removed(item):
+                self._count("lurewatch/ads_removed")
+            return item
+        self._count(f"lurewatch/ads_{self.store.upsert(item)}")
         return item
+
+    def _count(self, key: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key)

@@ -1,0 +1,71 @@
+"""The JSON manifest of a fetch, and ``capture_fetch``, which stores everything a fetch left."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from core.ad import Capture
+from core.evidence.record import FetchRecord, canonical_json, lurewatch_version
+from core.evidence.store import EvidenceStore
+from core.evidence.warc import build_warc
+
+SCHEMA = "lurewatch.capture-manifest/1"
+MANIFEST_EXT = "manifest.json"
+EXTENSIONS = {"warc": "warc.gz", "dom": "html", "screenshot": "png"}
+MAX_HEADERS = 100
+MAX_HEADER_CHARS = 8 * 1024
+
+
+def capture_fetch(store: EvidenceStore, fetch: FetchRecord) -> list[Capture]:
+    """Store the WARC, DOM and screenshot of a fetch, then its manifest; manifest first."""
+    files = [store.put(build_warc(fetch), "warc", EXTENSIONS["warc"])]
+    if fetch.dom is not None:
+        files.append(store.put(fetch.dom, "dom", EXTENSIONS["dom"]))
+    if fetch.screenshot is not None:
+        files.append(store.put(fetch.screenshot, "screenshot", EXTENSIONS["screenshot"]))
+    manifest = store.put(canonical_json(build_manifest(fetch, files)), "manifest", MANIFEST_EXT)
+    return [manifest, *files]
+
+
+def build_manifest(fetch: FetchRecord, files: list[Capture]) -> dict[str, Any]:
+    headers, truncated = _capped_headers(fetch.headers)
+    body = fetch.body
+    return {
+        "schema": SCHEMA,
+        "requested_url": fetch.requested_url,
+        "final_url": fetch.final_url,
+        "page_url": fetch.page_url,
+        "redirect_chain": [*fetch.redirect_urls, fetch.final_url] if fetch.redirect_urls else [],
+        "redirect_reasons": list(fetch.redirect_reasons),
+        "http_status": fetch.status,
+        "protocol": fetch.protocol,
+        "ip_address": fetch.ip_address,
+        "response_headers": [[name, value] for name, value in headers],
+        "response_headers_truncated": truncated,
+        "fetched_at": fetch.fetched_at_utc.isoformat(),
+        "body_sha256": None if body is None else hashlib.sha256(body).hexdigest(),
+        "body_size": None if body is None else len(body),
+        "body_transfer_decoded": fetch.body_transfer_decoded,
+        "removed_content_encodings": list(fetch.removed_content_encodings),
+        "request_recorded": fetch.request_headers is not None,
+        "rendered": fetch.rendered,
+        "lurewatch_version": lurewatch_version(),
+        "crawler_settings_digest": fetch.settings_digest,
+        "crawler_settings_keys": sorted(fetch.settings),
+        "crawler_settings": fetch.settings,
+        "notes": list(fetch.notes),
+        "files": [
+            {"kind": c.kind, "sha256": c.sha256, "path": c.path, "size": c.size} for c in files
+        ],
+    }
+
+
+def _capped_headers(headers: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], bool]:
+    # The WARC keeps every header; the manifest is for reading, so a hostile server cannot
+    # make it huge.
+    kept = headers[:MAX_HEADERS]
+    truncated = len(headers) > MAX_HEADERS or any(
+        len(name) > MAX_HEADER_CHARS or len(value) > MAX_HEADER_CHARS for name, value in kept
+    )
+    return [(name[:MAX_HEADER_CHARS], value[:MAX_HEADER_CHARS]) for name, value in kept], truncated

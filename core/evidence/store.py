@@ -1,0 +1,111 @@
+"""Content-addressed, write-once evidence files: ``sha256/<aa>/<bb>/<sha256>.<ext>``.
+
+A file's name is the SHA-256 of its bytes, so a copied folder can be checked without any
+database, the same bytes are stored once, and a changed byte shows (``core.evidence.verify``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+from contextlib import suppress
+from pathlib import Path
+
+from core.ad import Capture
+from core.evidence.syncer import BackgroundSyncer, sync_path
+
+logger = logging.getLogger(__name__)
+
+HASH_DIR = "sha256"
+TEMP_PREFIX = ".tmp-"
+EXT_PATTERN = r"[a-z0-9]{1,10}(?:\.[a-z0-9]{1,10}){0,2}"
+_EXT = re.compile(EXT_PATTERN + r"\Z")
+CAPTURE_NAME = re.compile(r"(?P<sha256>[0-9a-f]{64})\.(?P<ext>" + EXT_PATTERN + r")\Z")
+READ_ONLY = 0o444
+
+
+def relative_path(sha256: str, ext: str) -> str:
+    return f"{HASH_DIR}/{sha256[:2]}/{sha256[2:4]}/{sha256}.{ext}"
+
+
+def is_capture_path(rel: str) -> bool:
+    """True for exactly the relative paths ``relative_path`` makes."""
+    parts = rel.split("/")
+    if len(parts) != 4 or parts[0] != HASH_DIR:
+        return False
+    name = CAPTURE_NAME.match(parts[3])
+    return name is not None and relative_path(name["sha256"], name["ext"]) == rel
+
+
+class EvidenceStore:
+    """Writes each file once, atomically (temp file, fsync, rename), read-only afterwards.
+
+    ``background_sync=True`` (what a crawl uses) does the fsyncs on a thread: the file is in
+    place when ``put`` returns, and on disk shortly after; ``flush()`` waits for that and
+    ``close()`` also stops the thread. ``fsync=False`` skips them: a killed process loses nothing
+    either way, a power cut might.
+    """
+
+    def __init__(self, root: Path, *, fsync: bool = True, background_sync: bool = False) -> None:
+        self.root = Path(root)
+        self.fsync = fsync
+        self._syncer = BackgroundSyncer() if fsync and background_sync else None
+        self._made: set[Path] = set()  # folders known to exist: one mkdir per folder, not per file
+
+    def put(self, data: bytes, kind: str, ext: str) -> Capture:
+        if not _EXT.match(ext):
+            raise ValueError(f"bad evidence file extension {ext!r}")
+        sha256 = hashlib.sha256(data).hexdigest()
+        rel = relative_path(sha256, ext)
+        target = self.root / rel
+        try:
+            size = target.stat().st_size
+        except FileNotFoundError:
+            self._write(target, data)
+        else:
+            if size != len(data):
+                # The name promises these bytes; a file of another size is damaged. Rewrite it.
+                logger.warning("evidence file %s has the wrong size; rewriting it", target)
+                self._write(target, data)
+        return Capture(kind=kind, sha256=sha256, path=rel, size=len(data))
+
+    def path_of(self, capture: Capture) -> Path:
+        """The file of a capture; refuses any path the store would not have written."""
+        if not is_capture_path(capture.path):
+            raise ValueError(f"not an evidence path: {capture.path!r}")
+        return self.root / capture.path
+
+    def flush(self) -> None:
+        if self._syncer is not None:
+            self._syncer.flush()
+
+    def close(self) -> None:
+        if self._syncer is not None:
+            self._syncer.close()
+
+    def _write(self, target: Path, data: bytes) -> None:
+        folder = target.parent
+        if folder not in self._made:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._made.add(folder)
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                if self.fsync and self._syncer is None:
+                    os.fsync(fh.fileno())
+            os.chmod(tmp, READ_ONLY)
+            os.replace(tmp, target)
+        except BaseException:
+            with suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        if self._syncer is not None:
+            self._syncer.add(target)
+        elif self.fsync:
+            # The rename is only durable once the folder's entry is on disk too.
+            sync_path(folder)

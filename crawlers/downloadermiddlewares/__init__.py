@@ -1,0 +1,1 @@
+"""Downloader middlewares of the LureWatch crawlers (registered in crawlers/settings.py)."""

@@ -1,0 +1,396 @@
+"""Evidence files: content-addressed storage, the WARC and manifest of a fetch, and verification."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import os
+import stat
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from core.ad import Capture
+from core.evidence import (
+    EvidenceStore,
+    FetchRecord,
+    Status,
+    canonical_json,
+    capture_fetch,
+    is_capture_path,
+    lurewatch_version,
+    settings_digest,
+    verify,
+)
+from core.evidence.manifest import MAX_HEADER_CHARS, MAX_HEADERS
+
+BODY = "<html><body><h1>Hostess wanted</h1><p>Visa paid, café</p></body></html>".encode()
+FETCHED = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
+SETTINGS = {"USER_AGENT": "LureWatch/0.1 (+https://example.invalid)", "ROBOTSTXT_OBEY": True}
+
+
+def fetch(**changes: object) -> FetchRecord:
+    values: dict[str, object] = {
+        "requested_url": "http://127.0.0.1:8000/old/42",
+        "final_url": "http://127.0.0.1:8000/ads/42?lang=en",
+        "status": 200,
+        "headers": [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Set-Cookie", "a=1"),
+            ("Set-Cookie", "b=2"),
+            ("X-Note", "caf\xe9"),  # a latin-1 byte on the wire
+            ("Content-Encoding", "gzip"),
+        ],
+        "body": BODY,
+        "fetched_at": FETCHED,
+        "redirect_urls": ["http://127.0.0.1:8000/old/42"],
+        "redirect_reasons": [301],
+        "request_headers": [("User-Agent", SETTINGS["USER_AGENT"]), ("Accept-Encoding", "gzip")],
+        "removed_content_encodings": ["gzip"],
+        "ip_address": "127.0.0.1",
+        "settings": SETTINGS,
+        "settings_digest": settings_digest(SETTINGS),
+    }
+    values.update(changes)
+    return FetchRecord(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> EvidenceStore:
+    return EvidenceStore(tmp_path / "evidence")
+
+
+def by_kind(captures: list[Capture]) -> dict[str, Capture]:
+    return {c.kind: c for c in captures}
+
+
+def warc_records(path: Path) -> list[object]:
+    records = []
+    with path.open("rb") as fh:
+        for record in ArchiveIterator(fh, check_digests=True):
+            records.append(
+                {
+                    "type": record.rec_type,
+                    "warc": dict(record.rec_headers.headers),
+                    "http": record.http_headers,
+                    "raw": record.raw_stream.read(),
+                    "problems": list(record.digest_checker.problems),
+                }
+            )
+    return records
+
+
+# --- storage -------------------------------------------------------------------------------
+
+
+def test_put_names_the_file_by_its_hash_and_makes_it_read_only(store: EvidenceStore) -> None:
+    capture = store.put(b"<html>ad</html>", "dom", "html")
+    sha = hashlib.sha256(b"<html>ad</html>").hexdigest()
+    assert capture == Capture("dom", sha, f"sha256/{sha[:2]}/{sha[2:4]}/{sha}.html", 15)
+    path = store.root / capture.path
+    assert path.read_bytes() == b"<html>ad</html>"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o444
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temp file left
+    assert is_capture_path(capture.path)
+    assert store.path_of(capture) == path
+
+
+def test_put_twice_stores_once_and_does_not_rewrite(store: EvidenceStore) -> None:
+    first = store.put(b"same bytes", "dom", "html")
+    path = store.root / first.path
+    before = path.stat()
+    second = store.put(b"same bytes", "dom", "html")
+    assert second == first
+    after = path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert len(list(store.root.rglob("*.html"))) == 1
+
+
+def test_put_repairs_a_file_of_the_wrong_size(store: EvidenceStore) -> None:
+    capture = store.put(b"the real bytes", "dom", "html")
+    path = store.root / capture.path
+    path.chmod(0o644)
+    path.write_bytes(b"cut")
+    store.put(b"the real bytes", "dom", "html")
+    assert path.read_bytes() == b"the real bytes"
+
+
+def test_background_sync_store_keeps_writing_after_close(tmp_path: Path) -> None:
+    store = EvidenceStore(tmp_path / "evidence", background_sync=True)
+    first = store.put(b"one", "dom", "html")
+    store.flush()
+    store.close()
+    second = store.put(b"two", "dom", "html")  # synced on the spot once closed
+    assert (store.root / first.path).read_bytes() == b"one"
+    assert (store.root / second.path).read_bytes() == b"two"
+
+
+@pytest.mark.parametrize("ext", ["../x", "HTML", "", "a/b", "html\n"])
+def test_put_refuses_extensions_that_are_not_plain(store: EvidenceStore, ext: str) -> None:
+    with pytest.raises(ValueError):
+        store.put(b"x", "dom", ext)
+
+
+def test_path_of_refuses_paths_the_store_never_writes(store: EvidenceStore) -> None:
+    with pytest.raises(ValueError):
+        store.path_of(Capture("dom", "0" * 64, "../../etc/passwd"))
+
+
+# --- WARC ----------------------------------------------------------------------------------
+
+
+def test_warc_holds_the_exchange_as_received(store: EvidenceStore) -> None:
+    captures = capture_fetch(store, fetch())
+    assert [c.kind for c in captures] == ["manifest", "warc"]
+    warc = store.root / by_kind(captures)["warc"].path
+    assert gzip.decompress(warc.read_bytes()).startswith(b"WARC/1.1\r\n")
+    records = warc_records(warc)
+    assert [r["type"] for r in records] == ["warcinfo", "request", "response"]  # type: ignore[index]
+    assert all(not r["problems"] for r in records)  # type: ignore[index]
+    info, request, response = records
+    assert isinstance(info, dict) and isinstance(request, dict) and isinstance(response, dict)
+
+    assert response["raw"] == BODY
+    assert response["warc"]["WARC-Target-URI"] == "http://127.0.0.1:8000/ads/42?lang=en"
+    assert response["warc"]["WARC-Date"] == "2026-03-01T09:30:15.123456Z"
+    assert response["warc"]["WARC-IP-Address"] == "127.0.0.1"
+    digest = base64.b32encode(hashlib.sha256(BODY).digest()).decode()
+    assert response["warc"]["WARC-Payload-Digest"] == f"sha256:{digest}"
+    assert response["warc"]["LureWatch-Body-Transfer-Decoded"] == "gzip"
+    assert response["http"].statusline == "200 OK"
+    # Every header, repeated ones too, with its original value (Content-Encoding as sent).
+    assert response["http"].headers == fetch().headers
+    raw = gzip.decompress(warc.read_bytes())
+    assert b"X-Note: caf\xe9\r\n" in raw  # byte for byte, not %-encoded
+
+    assert request["http"].protocol == "GET"
+    assert request["http"].statusline == "/ads/42?lang=en HTTP/1.1"
+    assert request["http"].get_header("Host") == "127.0.0.1:8000"
+    assert request["http"].get_header("User-Agent") == SETTINGS["USER_AGENT"]
+    assert request["warc"]["WARC-Concurrent-To"] == response["warc"]["WARC-Record-ID"]
+
+    fields = info["raw"].decode()
+    assert f"lurewatch-version: {lurewatch_version()}\r\n" in fields
+    assert f"crawler-settings-digest: sha256:{settings_digest(SETTINGS)}\r\n" in fields
+    assert response["warc"]["WARC-Warcinfo-ID"] == info["warc"]["WARC-Record-ID"]
+
+
+def test_a_header_cannot_break_the_warc(store: EvidenceStore) -> None:
+    hostile = [("X-Evil", "a\r\n\r\nHTTP/1.1 200 OK"), ("Bad Name:", "v")]
+    captures = capture_fetch(store, fetch(headers=hostile, removed_content_encodings=[]))
+    records = warc_records(store.root / by_kind(captures)["warc"].path)
+    response = records[-1]
+    assert isinstance(response, dict)
+    assert response["raw"] == BODY
+    assert response["http"].headers == [
+        ("X-Evil", "a"),
+        ("X-Evil", ""),
+        ("X-Evil", "HTTP/1.1 200 OK"),
+        ("Bad_Name_", "v"),
+    ]
+
+
+def test_warc_without_an_observed_request_has_no_request_record(store: EvidenceStore) -> None:
+    captures = capture_fetch(store, fetch(request_headers=None))
+    records = warc_records(store.root / by_kind(captures)["warc"].path)
+    assert [r["type"] for r in records] == ["warcinfo", "response"]  # type: ignore[index]
+
+
+def test_rendered_page_without_http_keeps_the_dom_as_a_resource(store: EvidenceStore) -> None:
+    dom = b"<html><body>rendered ad</body></html>"
+    png = b"\x89PNG\r\n\x1a\nfake"
+    record = fetch(body=None, rendered=True, dom=dom, screenshot=png, request_headers=None)
+    captures = capture_fetch(store, record)
+    kinds = by_kind(captures)
+    assert [c.kind for c in captures] == ["manifest", "warc", "dom", "screenshot"]
+    assert (store.root / kinds["dom"].path).read_bytes() == dom
+    assert (store.root / kinds["screenshot"].path).read_bytes() == png
+    assert kinds["screenshot"].path.endswith(".png")
+    records = warc_records(store.root / kinds["warc"].path)
+    resource = records[-1]
+    assert isinstance(resource, dict)
+    assert resource["type"] == "resource"
+    assert resource["raw"] == dom
+    assert "did not keep the HTTP response" in resource["warc"]["LureWatch-Note"]
+    manifest = json.loads((store.root / kinds["manifest"].path).read_bytes())
+    assert manifest["rendered"] is True
+    assert manifest["body_sha256"] is None
+
+
+# --- manifest ------------------------------------------------------------------------------
+
+
+def test_manifest_records_the_fetch_and_hashes_the_other_files(store: EvidenceStore) -> None:
+    captures = capture_fetch(store, fetch(dom=b"<html>dom</html>"))
+    manifest_capture = captures[0]
+    raw = (store.root / manifest_capture.path).read_bytes()
+    manifest = json.loads(raw)
+    assert canonical_json(manifest) == raw  # sorted keys, no spaces: a stable hash
+    assert manifest_capture.path.endswith(".manifest.json")
+    assert manifest["requested_url"] == "http://127.0.0.1:8000/old/42"
+    assert manifest["final_url"] == "http://127.0.0.1:8000/ads/42?lang=en"
+    assert manifest["redirect_chain"] == [
+        "http://127.0.0.1:8000/old/42",
+        "http://127.0.0.1:8000/ads/42?lang=en",
+    ]
+    assert manifest["http_status"] == 200
+    assert manifest["fetched_at"] == "2026-03-01T09:30:15.123456+00:00"
+    assert manifest["body_sha256"] == hashlib.sha256(BODY).hexdigest()
+    assert manifest["body_transfer_decoded"] is True
+    assert ["Content-Encoding", "gzip"] in manifest["response_headers"]
+    assert manifest["lurewatch_version"] == lurewatch_version()
+    assert manifest["crawler_settings_digest"] == settings_digest(SETTINGS)
+    assert manifest["crawler_settings_keys"] == ["ROBOTSTXT_OBEY", "USER_AGENT"]
+    assert manifest["rendered"] is False
+    assert manifest["files"] == [
+        {"kind": c.kind, "sha256": c.sha256, "path": c.path, "size": c.size} for c in captures[1:]
+    ]
+
+
+def test_manifest_caps_headers_but_the_warc_keeps_them(store: EvidenceStore) -> None:
+    headers = [("X-Big", "v" * (MAX_HEADER_CHARS + 10))]
+    headers += [(f"X-{n}", str(n)) for n in range(MAX_HEADERS + 20)]
+    captures = capture_fetch(store, fetch(headers=headers))
+    manifest = json.loads((store.root / captures[0].path).read_bytes())
+    assert len(manifest["response_headers"]) == MAX_HEADERS
+    assert len(manifest["response_headers"][0][1]) == MAX_HEADER_CHARS
+    assert manifest["response_headers_truncated"] is True
+    response = warc_records(store.root / captures[1].path)[-1]
+    assert isinstance(response, dict)
+    assert len(response["http"].headers) == len(headers)
+
+
+# --- verify --------------------------------------------------------------------------------
+
+
+def test_verify_a_manifest_checks_it_and_every_file_it_lists(store: EvidenceStore) -> None:
+    captures = capture_fetch(store, fetch(dom=b"<html>dom</html>"))
+    report = verify(store.root / captures[0].path)
+    assert report.ok
+    assert [c.status for c in report.checks] == [Status.OK] * 3
+    assert report.summary() == "3 files checked, all hashes match"
+
+
+def test_verify_finds_one_changed_byte(store: EvidenceStore) -> None:
+    captures = capture_fetch(store, fetch(dom=b"<html>dom</html>"))
+    dom = store.root / by_kind(captures)["dom"].path
+    dom.chmod(0o644)
+    dom.write_bytes(b"<html>DOM</html>")
+    report = verify(store.root / captures[0].path)
+    assert not report.ok
+    [problem] = report.problems
+    assert problem.status is Status.MISMATCH
+    assert problem.path == str(dom)
+    assert problem.expected == by_kind(captures)["dom"].sha256
+    assert problem.actual == hashlib.sha256(b"<html>DOM</html>").hexdigest()
+    assert report.summary() == "3 files checked, 1 problem (1 mismatch)"
+
+
+def test_verify_a_single_capture_file(store: EvidenceStore) -> None:
+    capture = store.put(b"<html>x</html>", "dom", "html")
+    path = store.root / capture.path
+    assert verify(path).ok
+    path.chmod(0o644)
+    path.write_bytes(b"<html>y</html>")
+    assert [c.status for c in verify(path).checks] == [Status.MISMATCH]
+
+
+def test_verify_reports_a_missing_file(store: EvidenceStore) -> None:
+    captures = capture_fetch(store, fetch())
+    warc = store.root / by_kind(captures)["warc"].path
+    warc.unlink()
+    report = verify(store.root / captures[0].path)
+    assert [(c.status, c.path) for c in report.problems] == [(Status.MISSING, str(warc))]
+
+
+def test_verify_never_opens_paths_that_leave_the_evidence_folder(
+    store: EvidenceStore, tmp_path: Path
+) -> None:
+    outside = tmp_path / "secret.txt"
+    outside.write_text("not evidence")
+    sha = hashlib.sha256(b"not evidence").hexdigest()
+    real = store.put(b"inside", "dom", "html")
+    link = store.root / "sha256" / "link.html"
+    link.symlink_to(outside)
+    hostile = {
+        "schema": "lurewatch.capture-manifest/1",
+        "files": [
+            {"kind": "dom", "sha256": sha, "path": "../secret.txt"},
+            {"kind": "dom", "sha256": sha, "path": str(outside)},
+            {"kind": "dom", "sha256": sha, "path": "sha256/../../secret.txt"},
+            {"kind": "dom", "sha256": sha, "path": "sha256/link.html"},
+            {"kind": "dom", "sha256": sha, "path": "..\\secret.txt"},
+            {"kind": "dom", "sha256": "not-a-hash", "path": real.path},
+            {"kind": "dom", "sha256": real.sha256, "path": real.path},
+        ],
+    }
+    manifest = store.put(canonical_json(hostile), "manifest", "manifest.json")
+    report = verify(store.root / manifest.path)
+    statuses = [c.status for c in report.checks]
+    assert statuses == [Status.OK] + [Status.BAD] * 6 + [Status.OK]
+    assert all(c.actual is None for c in report.problems)  # nothing outside was hashed
+
+
+def test_verify_a_folder_checks_every_capture_and_skips_the_rest(store: EvidenceStore) -> None:
+    first = capture_fetch(store, fetch(dom=b"<html>one</html>"))
+    capture_fetch(store, fetch(dom=b"<html>two</html>", final_url="http://127.0.0.1:8000/ads/43"))
+    (store.root / "README.txt").write_text("notes")
+    dom = store.root / by_kind(first)["dom"].path
+    dom.chmod(0o644)
+    dom.write_bytes(b"<html>0ne</html>")
+    report = verify(store.root)
+    assert len(report.checks) == 6  # two manifests, two WARCs, two DOMs: each file once
+    assert [(c.status, c.path) for c in report.problems] == [(Status.MISMATCH, str(dom))]
+    assert report.skipped == [str(store.root / "README.txt")]
+
+
+def test_verify_a_listed_path_that_is_a_folder_is_unreadable(store: EvidenceStore) -> None:
+    sha = "a" * 64
+    folder = store.root / "sha256" / "aa" / "aa" / f"{sha}.html"
+    folder.mkdir(parents=True)
+    listing = {
+        "schema": "lurewatch.capture-manifest/1",
+        "files": [{"sha256": sha, "path": str(folder.relative_to(store.root))}],
+    }
+    manifest = store.put(canonical_json(listing), "manifest", "manifest.json")
+    report = verify(store.root / manifest.path)
+    assert [c.status for c in report.problems] == [Status.UNREADABLE]
+
+
+def test_verify_a_bundle_folder_reads_its_manifest_json(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    (bundle / "files").mkdir(parents=True)
+    (bundle / "files" / "ad.html").write_bytes(b"<html>ad</html>")
+    listing = {
+        "files": [
+            {"path": "files/ad.html", "sha256": hashlib.sha256(b"<html>ad</html>").hexdigest()},
+            {"path": "files/gone.png", "sha256": "b" * 64},
+        ]
+    }
+    (bundle / "manifest.json").write_text(json.dumps(listing))
+    report = verify(bundle)
+    assert [c.status for c in report.checks] == [Status.OK, Status.MISSING]
+
+
+def test_verify_rejects_what_is_not_evidence(tmp_path: Path) -> None:
+    plain = tmp_path / "notes.txt"
+    plain.write_text("x")
+    assert [c.status for c in verify(plain).checks] == [Status.BAD]
+    broken = tmp_path / f"{hashlib.sha256(b'{').hexdigest()}.manifest.json"
+    broken.write_bytes(b"{")
+    report = verify(broken)
+    assert [c.status for c in report.checks] == [Status.OK, Status.BAD]
+    assert "not valid JSON" in report.checks[1].detail
+    with pytest.raises(FileNotFoundError):
+        verify(tmp_path / "nothing-here")
+
+
+def test_a_copied_evidence_folder_still_verifies(store: EvidenceStore, tmp_path: Path) -> None:
+    captures = capture_fetch(store, fetch())
+    copy = tmp_path / "case-17"
+    os.rename(store.root, copy)
+    assert verify(copy / captures[0].path).ok
