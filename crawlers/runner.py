@@ -17,6 +17,7 @@ from scrapy.settings import Settings as ScrapySettings
 from core.settings import Settings
 from core.sources import Source
 from crawlers.config import SETTINGS_KEY, scrapy_settings_from
+from crawlers.frontier.scrapy_redis_settings import frontier_scrapy_settings
 from crawlers.generic import generic_source
 from crawlers.politeness import politeness_settings
 from crawlers.render import require_chromium
@@ -43,7 +44,7 @@ def scrapy_settings(settings: Settings, overrides: dict[str, Any] | None = None)
 def source_settings(settings: Settings, source: Source) -> dict[str, Any]:
     """Scrapy settings of one source's crawler on top of the process's: its politeness limits
     and, with a shared frontier, its own request queue."""
-    return politeness_settings(source)
+    return {**politeness_settings(source), **frontier_scrapy_settings(settings, source.name)}
 
 
 def run_crawl(
@@ -78,6 +79,10 @@ def run_crawl(
         raise ValueError(f"max_pages must be at least 1, got {max_pages}")
     if any(s.render for s in sources):
         require_chromium(settings)
+    if settings.frontier:
+        from crawlers.frontier.redis import connect
+
+        connect(settings.frontier).close()  # an unreachable frontier: one clear error, now
     _ran = True
 
     # A caller that set up logging (the CLI) keeps its handlers; otherwise Scrapy installs its own.

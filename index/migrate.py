@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Column, Engine, Table, exists, inspect, select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.schema import CreateColumn
 
 from core.ad import Ad
@@ -49,7 +49,12 @@ def missing_columns(engine: Engine, table: Table) -> list[Column[Any]]:
 
 def migrate(engine: Engine) -> None:
     tables = set(inspect(engine).get_table_names())
-    Base.metadata.create_all(engine, tables=STORE_TABLES)
+    try:
+        Base.metadata.create_all(engine, tables=STORE_TABLES)
+    except (OperationalError, ProgrammingError):
+        # Two processes opening a fresh store at once (two crawlers sharing a frontier): the
+        # other one created the tables between our check and our CREATE. Check again.
+        Base.metadata.create_all(engine, tables=STORE_TABLES)
     if AdRow.__tablename__ not in tables:
         return  # a new database: create_all made everything
     missing = missing_columns(engine, ADS)

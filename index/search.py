@@ -6,6 +6,7 @@ import html
 import logging
 import re
 import shutil
+import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -37,6 +38,9 @@ _WRITER_HEAP = 64_000_000
 
 class QueryError(ValueError):
     """The query could not be parsed; the message is meant for the person who typed it."""
+
+
+WRITER_WAIT_SECONDS = 10.0
 
 
 class IndexBusyError(RuntimeError):
@@ -191,14 +195,22 @@ class SearchIndex:
         self._index = tantivy.Index(self._schema, path=str(self.path))
         self._index.register_tokenizer(_FOLDED, _analyzer())
 
-    def _writer(self) -> tantivy.IndexWriter:
-        try:
-            return self._index.writer(heap_size=_WRITER_HEAP, num_threads=1)
-        except ValueError as exc:
-            raise IndexBusyError(
-                f"the search index at {self.path} is being written by another process "
-                f"(a crawl or reindex); try again when it has finished ({exc})"
-            ) from exc
+    def _writer(self, wait: float = WRITER_WAIT_SECONDS) -> tantivy.IndexWriter:
+        # Crawlers sharing one home (a shared frontier) each commit small batches: the writer
+        # lock is held for moments, so wait for it a little before giving up.
+        deadline = time.monotonic() + wait
+        pause = 0.05
+        while True:
+            try:
+                return self._index.writer(heap_size=_WRITER_HEAP, num_threads=1)
+            except ValueError as exc:
+                if time.monotonic() >= deadline:
+                    raise IndexBusyError(
+                        f"the search index at {self.path} is being written by another process "
+                        f"(a crawl or reindex); try again when it has finished ({exc})"
+                    ) from exc
+                time.sleep(pause)
+                pause = min(pause * 2, 1.0)
 
     def add(self, ads: Iterable[Ad | StoredAd]) -> int:
         """Add or replace ads (by id) and commit. Returns how many were written. Give the

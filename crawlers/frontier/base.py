@@ -46,10 +46,10 @@ class SeenStore(Protocol):
     ) -> bool:
         """Record ``url`` as known; True when this crawl should fetch it now.
 
-        True for a URL never seen, a known listing, one that is due (``next_fetch <= now``),
-        one claimed by an
-        earlier crawl that died before fetching it, or any URL when ``force`` (``--revisit``,
-        start URLs) -- but never twice in one crawl run, and (Redis) never to two processes.
+        True for a URL never seen; a known listing, feed or sitemap (read by every crawl); one
+        that is due (``next_fetch <= now``); one claimed by an earlier crawl that died before
+        fetching it; or any URL when ``force`` (``--revisit``, start URLs) -- but never twice in
+        one crawl run, and (Redis) never to two processes.
         """
         ...
 

@@ -25,9 +25,9 @@ URL, ``S`` = the source name)::
     P sources           set of source names
 
 Each URL costs one key and one or two sorted-set entries keyed by a 24-character hash (the URL
-itself is stored once): about 350 bytes of Redis memory for a typical ad URL. Redis keeps all of
-it in memory; give it ``appendonly yes`` for durability. Not for Redis Cluster (scripts touch
-keys they compute).
+itself is stored once): about 600 bytes of Redis memory for a 90-character ad URL. Redis keeps
+it all in memory; give it ``appendonly yes`` for durability. Not for Redis Cluster (scripts
+touch keys they compute).
 """
 
 from __future__ import annotations
@@ -220,8 +220,9 @@ if not old then
   return 1
 end
 if old[RUN] == run then return 0 end
--- Listings are read by every crawl: that is how new ads are found.
-local wanted = force or old[PENDING] == '1' or old[KIND] == 'listing'
+-- Listings, feeds and sitemaps are read by every crawl: that is how new ads are found.
+local always = old[KIND] == 'listing' or old[KIND] == 'feed' or old[KIND] == 'sitemap'
+local wanted = force or old[PENDING] == '1' or always
   or (old[REMOVED] ~= '1' and tonumber(old[NEXT]) <= tonumber(now))
 if not wanted then return 0 end
 local new = copy(old)

@@ -39,7 +39,8 @@ _IMPORT_PATH_META = ("playwright_page_init_callback",)
 # Download state that is rebuilt for every attempt: left out without a word.
 _RUNTIME_META = frozenset({"playwright_page", "_lurewatch_browser_context"})
 _WRITABLE = (type(None), bool, int, float, str, bytes, list, tuple, dict, PageMethod)
-_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+# A method or function name; never a dunder (``__init__``, ``__class__``...).
+_IDENTIFIER = re.compile(r"_?[A-Za-z][A-Za-z0-9_]*\Z")
 _warned: set[str] = set()
 
 

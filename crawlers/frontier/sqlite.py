@@ -43,6 +43,7 @@ CREATE INDEX IF NOT EXISTS pages_due ON pages (source, next_fetch);
 CREATE INDEX IF NOT EXISTS pages_pending ON pages (source) WHERE pending = 1;
 """
 
+ALWAYS_READ = ("listing", "feed", "sitemap")
 # Posts found on a channel page are never fetched on their own: they are never "due".
 NEVER = math.inf
 
@@ -151,9 +152,9 @@ class SqliteSeenStore:
             next_fetch, removed, pending, claimed_run, known_kind = row
             if claimed_run == self._run:
                 return False
-            # Listings are read by every crawl: that is how new ads are found.
+            # Listings, feeds and sitemaps are read by every crawl: that is how new ads are found.
             wanted = (
-                force or pending or known_kind == "listing" or (not removed and next_fetch <= now)
+                force or pending or known_kind in ALWAYS_READ or (not removed and next_fetch <= now)
             )
             if wanted:
                 self._db.execute(

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.http import HtmlResponse, Response
 from twisted.python.failure import Failure
 
 from core.ad import Ad, AdRemoved, Capture, utc_now_iso
@@ -40,7 +40,7 @@ from crawlers.config import lurewatch_settings
 from crawlers.evidence import ResponseCapturer
 from crawlers.extract import AdFields, extract_ad
 from crawlers.extract.posts import PostPage, extract_posts
-from crawlers.feeds import feed_links, parse_feed, parse_sitemap, robots_sitemaps
+from crawlers.feeds import feed_links, parse_feed, parse_sitemap
 from crawlers.frontier import PageKind, SeenStore, new_run_id, open_seen_store
 from crawlers.generic import site_name
 from crawlers.links import Scope, css_links, host_of, is_page_url, next_page_links, page_links
@@ -61,6 +61,7 @@ KEY = "lurewatch_key"  # canonical URL the seen-store knows the request by
 KIND = "lurewatch_kind"  # PageKind the request was claimed as
 UNLISTED_SINCE = "lurewatch_unlisted_since"  # set when re-checking an ad gone from listings
 GONE = (404, 410)
+MAX_ROBOTS_SITEMAPS = 100
 # Detail pages go first: they hold the ads, and listings only grow the queue.
 PRIORITY: dict[str, int] = {"detail": 10, "feed": 5, "sitemap": 5, "listing": 0}
 
@@ -106,6 +107,7 @@ class AdsSpider(Spider):
             (spider._item_done, signals.item_scraped),
             (spider._item_done, signals.item_dropped),
             (spider._item_done, signals.item_error),
+            (spider._robots_parsed, signals.robots_parsed),
         ):
             crawler.signals.connect(handler, signal=signal)
         return spider
@@ -170,9 +172,6 @@ class AdsSpider(Spider):
             request = self._request(url, "sitemap", force=True)
             if request is not None:
                 yield request
-        for robots in sorted({_robots_url(u) for u in self.source.start_urls}):
-            # robots.txt may name sitemaps (Scrapy's robots middleware reads only its rules).
-            yield Request(robots, callback=self._parse_robots, errback=self._ignore, priority=5)
         for url in self.retry_urls:
             request = self._request(url, self._known_kind(url), force=True)
             if request is not None:
@@ -349,15 +348,15 @@ class AdsSpider(Spider):
         for url in dict.fromkeys(pages):
             yield self._follow(url, "detail")
 
-    def _parse_robots(self, response: Response) -> Iterator[Request]:
-        if not isinstance(response, TextResponse) or response.status != 200:
-            return
-        for url in robots_sitemaps(response.text, response.url):
-            if host_of(url) in self.scope.hosts:
-                yield self._follow(url, "sitemap")
-
-    def _ignore(self, failure: Failure) -> None:
-        self.logger.debug("no robots.txt: %s", failure.value)
+    def _robots_parsed(self, robotparser: Any, request: Request) -> None:
+        """robots.txt may name sitemaps: Scrapy's robots middleware has read it already."""
+        parsed = getattr(robotparser, "rp", None)  # the Protego parser inside Scrapy's wrapper
+        sitemaps = list(getattr(parsed, "sitemaps", None) or [])[:MAX_ROBOTS_SITEMAPS]
+        for url in sitemaps:
+            if isinstance(url, str) and host_of(url) in self.scope.hosts:
+                follow = self._request(url, "sitemap")
+                if follow is not None and self.crawler.engine is not None:
+                    self.crawler.engine.crawl(follow)
 
     def _decide_render(self, response: HtmlResponse, key: str) -> Iterator[Request]:
         from crawlers.render_auto import needs_rendering
@@ -541,11 +540,6 @@ def _render_mode(value: bool | str) -> bool | None:
 def _chain(*iterables: Iterable[str]) -> Iterator[str]:
     for iterable in iterables:
         yield from iterable
-
-
-def _robots_url(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/robots.txt"
 
 
 def _iso(seconds: float) -> str:
