@@ -209,6 +209,11 @@ def machine() -> dict[str, str]:
     }
 
 
+def _ad_page_kb(site: BenchSite) -> float:
+    sizes = [p.stat().st_size for p in (site.directory / "ads" / "ad").iterdir()]
+    return _mean([float(s) for s in sizes]) / 1024
+
+
 def _mean(values: list[float]) -> float:
     return statistics.fmean(values) if values else 0.0
 
@@ -269,7 +274,8 @@ def report(
         f"- The fixture site (`benchmarks/fixture_site.py`): {site.ads} ads from the seed corpus "
         f"on {site.listing_pages} listing pages of 50 with `rel=next` pagination "
         f"({site.pages} pages + robots.txt), a third JSON-LD, a third microdata, a third plain "
-        "HTML; ad pages weigh about 22 KB with inline style and script. It is served from "
+        f"HTML; ad pages weigh {_ad_page_kb(site):.0f} KB on average with inline style and script. "
+        "It is served from "
         f"memory by {args.servers} separate server process(es) on 127.0.0.1.",
         "- The bare spider (`benchmarks/bare_spider.py`) follows the same links and yields each "
         "raw page, with LureWatch's own Scrapy settings (`crawlers.runner.scrapy_settings`: "

@@ -394,7 +394,8 @@ def report(
         f"| of which with a screenshot | {int(stats.get('bench/screenshots', 0))} |",
         f"| ads extracted | {int(stats.get('lurewatch/ads_found', 0))} |",
         f"| time | {seconds:.0f} s ({pages / seconds:.2f} pages/s) |",
-        f"| render time (lurewatch/render_seconds) | {stats.get('lurewatch/render_seconds')} s |",
+        "| render time, summed over pages (lurewatch/render_seconds) |"
+        f" {stats.get('lurewatch/render_seconds')} s |",
         f"| browser contexts opened / recycled | {stats.get('playwright/context_count')} /"
         f" {stats.get('lurewatch/render_contexts_recycled', 0)} |",
         "| most pages open at once (scrapy-playwright's count) |"
@@ -404,7 +405,7 @@ def report(
         if samples.at_first
         else f"| RSS when page {FIRST_PAGES} was served | (fewer pages) |",
         f"| peak RSS over the whole crawl | {samples.peak_all / MIB:.0f} MiB |",
-        f"| RSS at the end | {samples.last / MIB:.0f} MiB |",
+        f"| last sample (crawl shutting down) | {samples.last / MIB:.0f} MiB |",
         f"| most processes in the tree | {samples.processes_max} |",
         f"| end peak / first-{FIRST_PAGES} peak | **{ratio:.2f}** (target ≤ {TARGET}: {verdict}) |",
         "",

@@ -14,7 +14,7 @@ from scrapy.utils.test import get_crawler
 from core.ad import Ad
 from core.settings import Settings
 from core.sources import Selectors, Source, SourceError, dump_sources
-from crawlers.render import ChromiumMissingError
+from crawlers.render import RENDER_MODE_KEY, ChromiumMissingError
 from crawlers.spidermiddlewares.claims import UNCLAIMED
 from crawlers.spidermiddlewares.pagination import NEXT_PAGE
 from crawlers.spiders.ads import AdsSpider
@@ -114,15 +114,18 @@ def test_spider_skips_non_html_and_oversized_pages(tmp_path: Path) -> None:
     assert list(spider.parse(response(f"{BASE}/ads/1.html", body=big))) == []
 
 
-def test_spider_render_requests_ask_playwright_to_wait_and_close(settings: Settings) -> None:
+def test_spider_render_requests_render_ads_as_evidence(settings: Settings) -> None:
     spider = make_spider(settings, urls=f"{BASE}/", render="1")
-    _, requests = output(spider, response(f"{BASE}/", "listing.html"))
-    assert requests
+    _, requests = output(spider, response(f"{BASE}/jobs/", "listing.html"))
+    modes = {request.meta[RENDER_MODE_KEY] for request in requests}
+    assert modes == {"plain", "evidence"}
     for request in requests:
         assert request.meta["playwright"] is True
-        assert request.meta["playwright_page_goto_kwargs"] == {"wait_until": "networkidle"}
         # The page is never handed to the callback: the handler closes it after reading it.
         assert "playwright_include_page" not in request.meta
+        # Listings render plain (images blocked); pages expected to hold an ad as evidence.
+        expected = "plain" if request.meta.get(NEXT_PAGE) else "evidence"
+        assert request.meta[RENDER_MODE_KEY] == expected
 
 
 def test_spider_render_without_chromium_says_how_to_install_it(tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ from core.sources import Source, find_source, load_sources
 from core.urls import ad_id, canonical_url
 from crawlers.config import lurewatch_settings
 from crawlers.evidence import ResponseCapturer
+from crawlers.extensions.rendermemory import Renderer
 from crawlers.extract import AdFields, extract_ad
 from crawlers.extract.posts import PostPage, extract_posts
 from crawlers.feeds import feed_links, parse_feed, parse_sitemap
@@ -97,12 +98,14 @@ class AdsSpider(Spider):
         self._walk_complete = True
         self._posts_seen: set[str] = set()  # posts yielded by this crawl (a post is on one page)
         self.capturer: ResponseCapturer | None = None
+        self.renderer: Renderer | None = None  # rotates browser contexts (bounded memory)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._configure(lurewatch_settings(crawler.settings))
         spider.capturer = ResponseCapturer.from_crawler(crawler)
+        spider.renderer = Renderer.from_crawler(crawler)
         for handler, signal in (
             (spider._item_done, signals.item_scraped),
             (spider._item_done, signals.item_dropped),
@@ -359,13 +362,15 @@ class AdsSpider(Spider):
                     self.crawler.engine.crawl(follow)
 
     def _decide_render(self, response: HtmlResponse, key: str) -> Iterator[Request]:
-        from crawlers.render_auto import needs_rendering
+        from crawlers.render_auto import decide_rendering
 
-        self.render = needs_rendering(response, self.source.selectors)
+        decision = decide_rendering(response, self.source.selectors)
+        self.render = decision.render
         self.logger.info(
-            "render: auto -> %s for %s",
+            "render: auto -> %s for %s (%s)",
             "Chromium" if self.render else "plain HTTP",
             self.source.name,
+            decision.reason,
         )
         if self.render:
             require_chromium(self.settings_obj)
@@ -451,8 +456,11 @@ class AdsSpider(Spider):
         return True
 
     def _build(self, url: str, key: str, kind: PageKind, *, next_page: bool) -> Request:
-        rendered = self.render and kind in ("listing", "detail")
-        meta: dict[str, Any] = render_meta() if rendered else {}
+        meta: dict[str, Any] = {}
+        if self.render and kind in ("listing", "detail"):
+            # Pages expected to hold an ad render as evidence: images load, full-page screenshot.
+            evidence = kind == "detail"
+            meta = self.renderer.meta(evidence=evidence) if self.renderer else render_meta(evidence)
         meta.update({KEY: key, KIND: kind})
         if kind == "detail":
             meta["handle_httpstatus_list"] = list(GONE)

@@ -22,9 +22,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.sites.serving import serve_in_thread
 
 BIG_BYTES = 50 * 1024 * 1024
 HTML = "text/html; charset=utf-8"
@@ -437,17 +439,12 @@ def serve_hostile(stall_seconds: float = 60.0, port: int = 0) -> Iterator[Hostil
     site = HostileSite()
     stop = threading.Event()
     handler: Callable[..., Any] = _handler(site, _Pages(), stop, stall_seconds)
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    site.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield site
-    finally:
-        stop.set()  # wakes the stalled and big responses so their threads end
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve_in_thread(handler, port) as url:
+        site.url = url
+        try:
+            yield site
+        finally:
+            stop.set()  # wakes the stalled and big responses so their threads end
 
 
 if __name__ == "__main__":
