@@ -242,7 +242,9 @@ def report(results: list[dict[str, Any]], total: int, args: argparse.Namespace) 
         "and calls `RFPDupeFilter.request_seen`, which keeps each 20-byte request fingerprint in "
         "a Python set. URLs are synthetic, about 90 characters, spread over "
         f"{SITES} hosts. RSS growth is the RSS at the last count minus the RSS after imports; "
-        "on disk is the seen-store's files (database, WAL, shared memory).",
+        "on disk is the seen-store's files (database, WAL, shared memory). Load average "
+        f"{args.load[0]:.2f} before and {args.load[1]:.2f} after (other work sharing the "
+        f"{info['cpus']} CPUs slows the rates, not the memory).",
     ]
     return "\n".join(lines) + "\n"
 
@@ -262,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     results = []
+    before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="lw-bench-seen-out-") as work:
         for kind in [args.only] if args.only else ["dupefilter", "sqlite"]:
             out = Path(work) / f"{kind}.json"
@@ -273,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
                 check=True,
             )
             results.append(json.loads(out.read_text()))
+    args.load = (before, os.getloadavg()[0])
     text = report(results, args.urls, args)
     print(text)
     if not args.no_doc:

@@ -293,9 +293,10 @@ class AdsSpider(Spider):
             self._report(response.url, "login-wall", "the page asks to log in")
             return
         captures = self._capture(response) if page.posts else []
-        self.seen.listed([post.url for post in page.posts], now)
         for post in page.posts:
             yield from self._post(response, post.url, post.fields, captures, now)
+        # After the claims, so that new posts are listed too (and removed ones live again).
+        self.seen.listed([post.url for post in page.posts], now)
         if page.older_page and host_of(page.older_page) in self.scope.hosts:
             yield self._follow(page.older_page, "listing", next_page=True)
 
