@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 from scrapy.crawler import Crawler
@@ -81,7 +83,7 @@ def test_removals_pass_normalise_and_classify_untouched(settings: Settings) -> N
     # Not opened: a removal must not need (nor load) the classifier.
     classify = build_from_crawler(ClassifyPipeline, crawler)
     item = removal()
-    assert classify.process_item(normalise.process_item(item)) is item
+    assert asyncio.run(classify.process_item(normalise.process_item(item))) is item
     assert item == removal()
     assert crawler.stats is not None
     assert crawler.stats.get_value("lurewatch/ads_classified") is None
@@ -102,8 +104,6 @@ def _classifier_ready() -> bool:
 @pytest.mark.slow
 @pytest.mark.skipif(not _classifier_ready(), reason="classifiers.load_classifier not there yet")
 def test_classify_scores_ads_and_counts_them(request: pytest.FixtureRequest) -> None:
-    import asyncio
-
     settings: Settings = request.getfixturevalue("trained_settings")
     crawler = crawler_with(settings)
     pipeline = build_from_crawler(ClassifyPipeline, crawler)
@@ -124,8 +124,22 @@ def test_classify_scores_ads_and_counts_them(request: pytest.FixtureRequest) -> 
         text="Accounting firm in Kingston hiring a qualified accountant. Salary per collective"
         " agreement, written contract, apply with CV and references at our office.",
     )
+    calls: list[int] = []
+    assert pipeline.classifier is not None
+    classify_many = pipeline.classifier.classify_many
+
+    def counting(ads: Any) -> Any:
+        calls.append(len(ads))
+        return classify_many(ads)
+
+    pipeline.classifier.classify_many = counting  # type: ignore[method-assign]
+
+    async def score_together() -> None:
+        await asyncio.gather(*(pipeline.process_item(ad) for ad in (lure, plain)))
+
+    asyncio.run(score_together())
+    assert calls == [2]  # ads that arrive together are scored in one batch
     for ad in (lure, plain):
-        pipeline.process_item(ad)
         assert ad.lure_score is not None and 0.0 <= ad.lure_score <= 1.0
         assert ad.model_version and ad.lang
     assert lure.flagged and lure.indicators and not plain.flagged

@@ -248,17 +248,20 @@ class AdsSpider(Spider):
             for url in feed_links(response.selector, response.url):
                 if host_of(url) in self.scope.hosts:
                     yield self._follow(url, "feed")
+        elif response.meta.get(UNLISTED_SINCE) is not None:
+            # Still served, but gone from every listing for longer than the grace period: the
+            # removal carries the capture of what the page shows now. (Not the ad as well: the
+            # pipelines may deliver the two in either order, and an ad stored after its removal
+            # reads as reappeared.)
+            since = _iso(response.meta[UNLISTED_SINCE])
+            captures = self._capture(response)
+            removal = self._removed(key, f"not listed since {since}", response.status, captures)
+            self._defer(removal, key, response.status, math.inf, "detail")
+            yield removal
         else:
             ad = self._ad(response, fields)
             self._defer(ad, key, response.status, now + self.source.detail_revisit, "detail")
             yield ad
-            since = response.meta.get(UNLISTED_SINCE)
-            if since is not None:
-                removal = self._removed(
-                    key, f"not listed since {_iso(since)}", response.status, ad.captures
-                )
-                self._defer(removal, key, response.status, math.inf, "detail")
-                yield removal
         next_pages = self._next_pages(response)
         followed: dict[str, str] = {}
         for url in links:
