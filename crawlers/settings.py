@@ -108,6 +108,10 @@ PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER = True
 
 # LureWatch components. Each reads its own settings in from_crawler.
 LUREWATCH_CLASSIFY = True  # False: crawl and store without scoring (ClassifyPipeline off)
+# Ads are scored in batches of up to this many, each ad waiting at most this long for others:
+# the model's cost is mostly per call.
+LUREWATCH_CLASSIFY_BATCH = 32
+LUREWATCH_CLASSIFY_WAIT = 0.02
 LUREWATCH_PROGRESS = True  # False: no progress bar or progress log lines
 LUREWATCH_RUNLOG = True  # False: no run log rows (crawl_runs, failed_pages)
 LUREWATCH_RUNLOG_INTERVAL = 60.0  # seconds between stats writes of a running crawl
