@@ -106,8 +106,8 @@ def _print_crawl_summary(summary: CrawlSummary) -> None:
     print(
         f"pages fetched: {summary.pages_fetched}  ads found: {summary.ads_found}  "
         f"new: {summary.ads_new}  updated: {summary.ads_updated}  "
-        f"flagged: {summary.ads_flagged}  errors: {summary.errors}  "
-        f"seconds: {summary.seconds:.1f}"
+        f"removed: {summary.ads_removed}  flagged: {summary.ads_flagged}  "
+        f"errors: {summary.errors}  seconds: {summary.seconds:.1f}"
     )
 
 

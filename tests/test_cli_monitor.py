@@ -100,3 +100,35 @@ def test_monitor_stops_cleanly_on_sigterm(trained_settings: Settings, site: Muta
     out, err = monitor.communicate(timeout=30)
     assert monitor.returncode == 0, err[-3000:]
     assert "after 1 round(s)" in out
+
+
+def run_cli(settings: Settings, sources: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        cwd=REPO,
+        env=env_for(settings, sources),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def test_failed_pages_are_listed_and_retried(trained_settings: Settings, site: MutableSite) -> None:
+    sources = sources_file(trained_settings, site, revisit="1h")
+    site.ads[3].status = 503
+    first = run_cli(trained_settings, sources, "crawl", "--source", "mutable")
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert Store(trained_settings).count() == 9
+    failed = run_cli(trained_settings, sources, "status", "--failed", "--json")
+    (page,) = json.loads(failed.stdout)["failed"]
+    assert page["url"] == site.ad_url(3) and page["kind"] == "http-503"
+
+    site.ads[3].status = 200
+    site.hits.clear()
+    retried = run_cli(trained_settings, sources, "crawl", "--source", "mutable", "--retry-failed")
+    assert retried.returncode == 0, retried.stderr[-3000:]
+    assert "new: 1" in retried.stdout
+    assert site.hits["/ads/3.html"] == 1
+    assert Store(trained_settings).count() == 10
+    after = run_cli(trained_settings, sources, "status", "--failed", "--json")
+    assert json.loads(after.stdout)["failed"] == []
