@@ -35,9 +35,10 @@ import psutil
 
 from demosites.catalogue import DemoAd, slugify
 from demosites.metadata import find_employer, find_salary, invent_date, invent_place
+from demosites.pages_classifieds import meta_microdata, meta_plain, snippet
 from demosites.pages_layout import document, esc, paragraphs
 from demosites.seed import SeedAd, read_seed
-from demosites.structured import job_posting, number_text, parse_pay, script_safe_json
+from demosites.structured import job_posting, script_safe_json
 
 ROOT = "/ads/"
 PER_PAGE = 50
@@ -151,16 +152,11 @@ def _frame(title: str, main: str, head_extra: str = "", lang: str = "en") -> str
     return document(f"{title} | {SITE_NAME}", body + _SCRIPT, _STYLE + head_extra, lang)
 
 
-def _snippet(text: str, limit: int = 160) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + "…"
-
-
 def listing_page(ads: Sequence[DemoAd], page: int, pages: int, total: int) -> str:
     cards = "\n".join(
         f'<li class="ad-card"><a class="ad-link" href="{esc(ad.path)}">{esc(ad.title)}</a>\n'
         f'<div class="card-meta">{esc(ad.location)} · {esc(ad.date_posted)}</div>\n'
-        f'<p class="snippet" lang="{esc(ad.lang)}">{esc(_snippet(ad.text))}</p></li>'
+        f'<p class="snippet" lang="{esc(ad.lang)}">{esc(snippet(ad.text))}</p></li>'
         for ad in ads
     )
     pager = []
@@ -179,48 +175,11 @@ def listing_page(ads: Sequence[DemoAd], page: int, pages: int, total: int) -> st
     return _frame("All ads" if page == 1 else f"All ads, page {page}", main)
 
 
-def _meta_plain(ad: DemoAd) -> str:
-    parts = [f"Posted {esc(ad.date_posted)}", esc(ad.location)]
-    if ad.employer:
-        parts.append(f"Employer: {esc(ad.employer)}")
-    if ad.salary:
-        parts.append(f"Pay: {esc(ad.salary)}")
-    return " · ".join(parts)
-
-
-def _meta_microdata(ad: DemoAd) -> str:
-    city, _, country = ad.location.partition(",")
-    parts = [
-        f'Posted <time itemprop="datePosted" datetime="{esc(ad.date_posted)}">'
-        f"{esc(ad.date_posted)}</time>",
-        '<span itemprop="jobLocation" itemscope itemtype="https://schema.org/Place">'
-        '<span itemprop="address" itemscope itemtype="https://schema.org/PostalAddress">'
-        f'<span itemprop="addressLocality">{esc(city.strip())}</span>, {esc(country.strip())}'
-        f'<meta itemprop="addressCountry" content="{esc(ad.country_code)}"></span></span>',
-    ]
-    if ad.employer:
-        parts.append(
-            'Employer: <span itemprop="hiringOrganization" itemscope '
-            'itemtype="https://schema.org/Organization">'
-            f'<span itemprop="name">{esc(ad.employer)}</span></span>'
-        )
-    pay = parse_pay(ad.salary)
-    if pay is not None:
-        parts.append(
-            'Pay: <span itemprop="baseSalary" itemscope itemtype="https://schema.org/MonetaryAmount">'
-            f'<meta itemprop="currency" content="{pay.currency}">'
-            f'<meta itemprop="value" content="{number_text(pay.low)}">{esc(ad.salary)}</span>'
-        )
-    elif ad.salary:
-        parts.append(f"Pay: {esc(ad.salary)}")
-    return " · ".join(parts)
-
-
 def detail_page(ad: DemoAd) -> str:
     microdata = ad.markup == "microdata"
     scope = ' itemscope itemtype="https://schema.org/JobPosting"' if microdata else ""
     prop = (lambda name: f' itemprop="{name}"') if microdata else (lambda name: "")
-    meta = _meta_microdata(ad) if microdata else _meta_plain(ad)
+    meta = meta_microdata(ad) if microdata else meta_plain(ad)
     main = f"""<nav class="crumbs"><a href="{ROOT}">All ads</a></nav>
 <article class="listing" lang="{esc(ad.lang)}"{scope}>
 <h1{prop("title")}>{esc(ad.title)}</h1>

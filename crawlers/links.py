@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from scrapy.http import HtmlResponse
+from scrapy.link import Link
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 
 # Beyond Scrapy's list of binary extensions: feeds, scripts and styles are not pages either.
@@ -74,19 +75,24 @@ def is_page_url(url: str) -> bool:
     return ext not in _ASSET_EXTENSIONS
 
 
-def page_links(response: HtmlResponse, scope: Scope) -> list[str]:
+def extract_links(response: HtmlResponse) -> list[Link]:
+    """Every link of ``response`` (extract once, then give the result to the two below)."""
+    return _extractor.extract_links(response)
+
+
+def page_links(response: HtmlResponse, scope: Scope, links: list[Link] | None = None) -> list[str]:
     """Absolute URLs of links on ``response`` to pages in ``scope``, in page order."""
     return [
         link.url
-        for link in _extractor.extract_links(response)
+        for link in (extract_links(response) if links is None else links)
         if scope.covers(link.url) and is_page_url(link.url)
     ]
 
 
-def next_page_links(response: HtmlResponse) -> set[str]:
+def next_page_links(response: HtmlResponse, links: list[Link] | None = None) -> set[str]:
     """Links to the next page of a listing: ``rel="next"``, or a link that just says so."""
     found = {response.urljoin(h.strip()) for h in response.xpath(_REL_NEXT).getall()}
-    for link in _extractor.extract_links(response):
+    for link in extract_links(response) if links is None else links:
         if link.text.strip(_ARROWS).strip().lower() in _NEXT_WORDS:
             found.add(link.url)
     return found

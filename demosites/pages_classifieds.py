@@ -131,7 +131,7 @@ def _frame(title: str, main: str, sections: Sequence[Section], head_extra: str =
     return document(f"{title} | {SITE_NAME}", body, head_extra)
 
 
-def _snippet(text: str, limit: int = 160) -> str:
+def snippet(text: str, limit: int = 160) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + "…"
 
@@ -141,7 +141,7 @@ def _card(ad: DemoAd) -> str:
     return (
         f'<li class="ad-card"><a class="ad-link" href="{esc(ad.path)}">{esc(ad.title)}</a>{badge}\n'
         f'<div class="card-meta">{esc(ad.location)} · {esc(ad.date_posted)}</div>\n'
-        f'<p class="snippet" lang="{esc(ad.lang)}">{esc(_snippet(ad.text))}</p></li>'
+        f'<p class="snippet" lang="{esc(ad.lang)}">{esc(snippet(ad.text))}</p></li>'
     )
 
 
@@ -174,7 +174,7 @@ def listing_page(
     return _frame(title, main, sections, rss_link(f"{SITE_NAME}: latest job ads"))
 
 
-def _meta_plain(ad: DemoAd) -> str:
+def meta_plain(ad: DemoAd) -> str:
     parts = [f"Posted {esc(ad.date_posted)}", esc(ad.location)]
     if ad.employer:
         parts.append(f"Employer: {esc(ad.employer)}")
@@ -183,7 +183,7 @@ def _meta_plain(ad: DemoAd) -> str:
     return " · ".join(parts)
 
 
-def _meta_microdata(ad: DemoAd) -> str:
+def meta_microdata(ad: DemoAd) -> str:
     city = ad.location.split(",")[0].strip()
     country = ad.location.split(",", 1)[-1].strip()
     parts = [
@@ -227,7 +227,7 @@ def detail_page(ad: DemoAd, sections: Sequence[Section]) -> str:
     title_prop = ' itemprop="title"' if microdata else ""
     text_prop = ' itemprop="description"' if microdata else ""
     lang_meta = f'<meta itemprop="inLanguage" content="{esc(ad.lang)}">\n' if microdata else ""
-    meta = _meta_microdata(ad) if microdata else _meta_plain(ad)
+    meta = meta_microdata(ad) if microdata else meta_plain(ad)
     main = f"""<nav class="crumbs"><a href="{ROOT}">All ads</a> ›
 <a href="{esc(section.path)}">{esc(section.name)}</a></nav>
 <article class="listing" lang="{esc(ad.lang)}"{scope}>

@@ -67,109 +67,7 @@ def store(url: str, run: str) -> RedisSeenStore:
     return RedisSeenStore(url, run)
 
 
-# -- the protocol: the same cases as tests/test_crawlers_frontier_sqlite.py --------------------
-
-
-def test_new_url_is_claimed_once_per_run(frontier: str) -> None:
-    seen = store(frontier, "run1")
-    assert seen.claim(A, "s", "detail", now=100)
-    assert not seen.claim(A, "s", "detail", now=100)
-    assert not seen.claim(A + "?utm_source=x", "s", "detail", now=100, force=True)
-    state = seen.get(A)
-    assert state is not None and state.pending and state.last_fetched is None
-
-
-def test_fetched_url_comes_back_when_due(frontier: str) -> None:
-    seen = store(frontier, "run1")
-    seen.claim(A, "s", "detail", now=100)
-    seen.fetched(A, now=101, status=200, next_fetch=200)
-    seen.close()
-    later = store(frontier, "run2")
-    assert not later.claim(A, "s", "detail", now=150)
-    assert list(later.due("s", now=150)) == []
-    assert list(later.due("s", now=200)) == [A]
-    assert later.claim(A, "s", "detail", now=200)
-    assert later.claim(B, "s", "detail", now=150)
-    assert later.count("s") == 2
-
-
-def test_force_claims_what_is_not_due(frontier: str) -> None:
-    seen = store(frontier, "run1")
-    seen.claim(A, "s", "detail", now=100)
-    seen.fetched(A, now=100, status=200, next_fetch=10_000)
-    later = store(frontier, "run2")
-    assert not later.claim(A, "s", "detail", now=101)
-    assert later.claim(A, "s", "detail", now=101, force=True)
-
-
-@pytest.mark.parametrize("kind", ["listing", "feed", "sitemap"])
-def test_listings_feeds_and_sitemaps_are_read_by_every_run(frontier: str, kind: PageKind) -> None:
-    seen = store(frontier, "run1")
-    seen.claim(A, "s", kind, now=100)
-    seen.fetched(A, now=100, status=200, next_fetch=10_000)
-    assert store(frontier, "run2").claim(A, "s", kind, now=101)
-    assert not store(frontier, "run2").claim(A, "s", kind, now=102)
-
-
-def test_killed_run_leaves_pending_urls_for_the_next(frontier: str) -> None:
-    seen = store(frontier, "run1")
-    for url in (A, B):
-        seen.claim(url, "s", "detail", now=100)
-    seen.fetched(A, now=101, status=200, next_fetch=5000)
-    # No close(): the process died. A new run on the same server:
-    resumed = store(frontier, "run2")
-    assert list(resumed.pending("s")) == [B]
-    assert resumed.claim(B, "s", "detail", now=102)
-    assert not resumed.claim(A, "s", "detail", now=102)
-    assert list(resumed.pending("s")) == []
-
-
-def test_removed_ads_are_not_due_until_listed_again(frontier: str) -> None:
-    seen = store(frontier, "run1")
-    seen.claim(A, "s", "detail", now=100)
-    seen.fetched(A, now=100, status=200, next_fetch=150)
-    seen.removed(A, now=120)
-    later = store(frontier, "run2")
-    assert list(later.due("s", now=10**9)) == []
-    assert not later.claim(A, "s", "detail", now=10**9)
-    later.listed([A], now=10**9)
-    state = later.get(A)
-    assert state is not None and not state.removed
-    assert list(later.due("s", now=10**9)) == [A]
-
-
-def test_unlisted_details_and_walks(frontier: str) -> None:
-    seen = store(frontier, "run1")
-    for url in (A, B):
-        seen.claim(url, "s", "detail", now=100)
-        seen.fetched(url, now=100, status=200, next_fetch=math.inf)
-    seen.listed([A, B], now=100)
-    seen.listed([A], now=500)
-    assert seen.last_walk("s") is None
-    seen.walk_complete("s", started=500)
-    seen.walk_complete("s", started=400)  # an older walk never moves it back
-    assert seen.last_walk("s") == 500
-    assert list(seen.unlisted("s", before=300)) == [B]
-    seen.removed(B, now=600)
-    assert list(seen.unlisted("s", before=300)) == []
-    assert seen.counts("s", now=700) == {
-        "known": 2,
-        "fetched": 2,
-        "due": 0,
-        "pending": 0,
-        "removed": 1,
-    }
-
-
-def test_sources_are_kept_apart(frontier: str) -> None:
-    seen = store(frontier, "run1")
-    seen.claim(A, "one", "detail", now=100)
-    seen.claim(B, "two", "listing", now=100)
-    assert list(seen.known("one")) == [A]
-    assert list(seen.known("two", kind="listing")) == [B]
-    assert list(seen.known("two", kind="detail")) == []
-    assert list(seen.known("nobody")) == []
-    assert seen.count() == 2
+# The protocol cases both stores share are in tests/test_crawlers_frontier.py.
 
 
 def test_iteration_pages_through_many_urls_while_they_move(frontier: str) -> None:
@@ -548,8 +446,14 @@ def _write_site(root: Path) -> None:
 
 
 class CountingSite:
-    def __init__(self, root: Path, delay: float) -> None:
+    """Counts requests per path. With ``crawlers=N``, ad pages are held back until N crawlers
+    (told apart by their User-Agent) have asked for something: a crawler that starts late on
+    a loaded machine would otherwise find the work done already."""
+
+    def __init__(self, root: Path, delay: float, crawlers: int = 1) -> None:
         self.requests: Counter[str] = Counter()
+        self.agents: set[str] = set()
+        all_here = threading.Event()
         lock = threading.Lock()
         site = self
 
@@ -557,6 +461,11 @@ class CountingSite:
             def do_GET(self) -> None:
                 with lock:
                     site.requests[self.path] += 1
+                    site.agents.add(self.headers.get("User-Agent", ""))
+                    if len(site.agents) >= crawlers:
+                        all_here.set()
+                if self.path.endswith(".html") and self.path.startswith("/ads/"):
+                    all_here.wait(timeout=120)
                 time.sleep(delay)  # a real site's latency: both processes get a share
                 super().do_GET()
 
@@ -601,7 +510,7 @@ print(json.dumps(dataclasses.asdict(summary)))
 @pytest.mark.slow
 def test_two_crawl_processes_split_one_site(frontier: str, tmp_path: Path) -> None:
     _write_site(tmp_path / "site")
-    site = CountingSite(tmp_path / "site", delay=0.02)
+    site = CountingSite(tmp_path / "site", delay=0.02, crawlers=2)
     home = tmp_path / "home"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("LUREWATCH_")},
@@ -618,12 +527,12 @@ def test_two_crawl_processes_split_one_site(frontier: str, tmp_path: Path) -> No
             subprocess.Popen(
                 command,
                 cwd=tmp_path,
-                env=env,
+                env={**env, "LUREWATCH_USER_AGENT": f"LureWatchTest/{number}"},
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
             )
-            for _ in range(2)
+            for number in range(2)
         ]
         outputs = [crawl.communicate(timeout=240) for crawl in crawls]
     finally:

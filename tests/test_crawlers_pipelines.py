@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -94,15 +93,7 @@ def test_classify_switches_off_with_lurewatch_classify_false(settings: Settings)
         build_from_crawler(ClassifyPipeline, crawler_with(settings, LUREWATCH_CLASSIFY=False))
 
 
-def _classifier_ready() -> bool:
-    try:
-        return hasattr(importlib.import_module("classifiers"), "load_classifier")
-    except ImportError:
-        return False
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not _classifier_ready(), reason="classifiers.load_classifier not there yet")
 def test_classify_scores_ads_and_counts_them(request: pytest.FixtureRequest) -> None:
     settings: Settings = request.getfixturevalue("trained_settings")
     crawler = crawler_with(settings)

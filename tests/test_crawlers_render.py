@@ -12,10 +12,9 @@ import pickle
 import struct
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,7 @@ from crawlers.render import (
 from crawlers.render_auto import decide_rendering, needs_rendering
 from demosites.catalogue import load_catalogue
 from demosites.routes import Routes
+from tests.sites.serving import serve_in_thread
 
 REPO = Path(__file__).resolve().parent.parent
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -388,16 +388,9 @@ def local_site() -> Iterator[LocalSite]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    site.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_in_thread(Handler) as url:
+        site.url = url
         yield site
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 # A crawl of given URLs, each plain or evidence, through the project's settings and the

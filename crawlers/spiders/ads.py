@@ -44,7 +44,15 @@ from crawlers.extract.posts import PostPage, extract_posts
 from crawlers.feeds import feed_links, parse_feed, parse_sitemap
 from crawlers.frontier import PageKind, SeenStore, new_run_id, open_seen_store
 from crawlers.generic import site_name
-from crawlers.links import Scope, css_links, host_of, is_page_url, next_page_links, page_links
+from crawlers.links import (
+    Scope,
+    css_links,
+    extract_links,
+    host_of,
+    is_page_url,
+    next_page_links,
+    page_links,
+)
 from crawlers.render import render_meta, require_chromium
 from crawlers.signals import page_failed
 from crawlers.spidermiddlewares.claims import UNCLAIMED
@@ -239,7 +247,7 @@ class AdsSpider(Spider):
             yield from self._posts(response, key, posts, now)
             return
         fields = extract_ad(response.selector, response.url, self.source.selectors)
-        links = self._links(response)
+        links, next_pages = self._links(response)
         if fields is None:
             # A listing (or an index page): its links count as listed, and it is read again
             # by every crawl. Feeds it announces are followed too.
@@ -262,7 +270,6 @@ class AdsSpider(Spider):
             ad = self._ad(response, fields)
             self._defer(ad, key, response.status, now + self.source.detail_revisit, "detail")
             yield ad
-        next_pages = self._next_pages(response)
         followed: dict[str, str] = {}
         for url in links:
             followed.setdefault(canonical_url(url), url)
@@ -407,22 +414,21 @@ class AdsSpider(Spider):
             self._report(request.url, error_kind, reason)
         self.seen.failed(key, now, now + min(self.source.revisit, self.source.detail_revisit))
 
-    def _links(self, response: HtmlResponse) -> list[str]:
+    def _links(self, response: HtmlResponse) -> tuple[list[str], set[str]]:
+        """Links to follow in page order, and which of them lead to a listing's next page."""
         selectors = self.source.selectors
         if selectors is not None and (selectors.ad_links or selectors.next_page):
-            return [
+            links = [
                 url
                 for css in (selectors.ad_links, selectors.next_page)
                 if css
                 for url in css_links(response, css, self.scope.hosts)
             ]
-        return page_links(response, self.scope)
-
-    def _next_pages(self, response: HtmlResponse) -> set[str]:
-        selectors = self.source.selectors
-        if selectors is not None and selectors.next_page:
-            return set(css_links(response, selectors.next_page, self.scope.hosts))
-        return next_page_links(response)
+            if selectors.next_page:
+                return links, set(css_links(response, selectors.next_page, self.scope.hosts))
+            return links, next_page_links(response)
+        found = extract_links(response)  # once: the link extractor is a crawl's hot path
+        return page_links(response, self.scope, found), next_page_links(response, found)
 
     def _mark_listed(self, urls: Iterable[str], now: float) -> None:
         self.seen.listed([u for u in urls if is_page_url(u)], now)
