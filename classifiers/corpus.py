@@ -1,5 +1,6 @@
-"""Labelled ads: the bundled seed corpus and user JSONL files, and the fixed split of the
-seed into train, validation and test parts."""
+"""Labelled ads: the bundled seed corpus and user JSONL files, and the split into train,
+validation and test parts: fixed in ``seed/split.json`` for the seed, by hash of the id for
+any other ad."""
 
 from __future__ import annotations
 
@@ -15,9 +16,12 @@ from classifiers.errors import CorpusError
 from classifiers.language import SEED_DIR, normalise_lang
 
 TRAIN, VALIDATION, TEST = "train", "validation", "test"
+PARTS = (TRAIN, VALIDATION, TEST)
 # Buckets of sha256(id) mod 100: stable, so an ad never moves between parts as data grows.
 _SPLIT = ((TRAIN, 70), (VALIDATION, 85), (TEST, 100))
 MAX_LINE_CHARS = 1_000_000
+# Which seed ad is in which part (made by scripts/make_seed_split.py, committed).
+SPLIT_FILE = SEED_DIR / "split.json"
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,8 @@ def load_files(paths: Iterable[Path]) -> list[LabelledAd]:
 
 def load_jsonl(path: Path) -> list[LabelledAd]:
     try:
-        handle = path.open(encoding="utf-8")
+        # utf-8-sig: a byte-order mark from an editor is not part of the first line.
+        handle = path.open(encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise CorpusError(f"labelled data file not found: {path}") from exc
     except OSError as exc:
@@ -115,18 +120,58 @@ def parse_line(line: str, where: str) -> LabelledAd:
     )
 
 
+def load_split_file(path: Path = SPLIT_FILE) -> dict[str, str]:
+    """id -> part, as fixed for the seed corpus."""
+    try:
+        doc: Any = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise CorpusError(f"seed split file not found: {path}") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CorpusError(f"cannot read the seed split file {path}: {exc}") from exc
+    fixed: dict[str, str] = {}
+    for part in PARTS:
+        ids = doc.get(part) if isinstance(doc, dict) else None
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise CorpusError(f"{path}: {part!r} must be a list of ad ids")
+        for ad_id in ids:
+            if fixed.setdefault(ad_id, part) != part:
+                raise CorpusError(f"{path}: id {ad_id!r} is in both {fixed[ad_id]} and {part}")
+    return fixed
+
+
+def split_sha256(path: Path = SPLIT_FILE) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise CorpusError(f"cannot read the seed split file {path}: {exc}") from exc
+
+
 def part_of(ad_id: str) -> str:
+    """The hash rule for ads outside the fixed seed split."""
     bucket = int.from_bytes(hashlib.sha256(ad_id.encode()).digest()[:8], "big") % 100
     return next(name for name, upper in _SPLIT if bucket < upper)
 
 
-def split(ads: Sequence[LabelledAd]) -> dict[str, list[LabelledAd]]:
-    """Train/validation/test by hash of the id (70/15/15). When a language has ads but no
-    ad of one class in validation or test, the training ad of that language and class
-    closest to the part's hash range moves there, so every part sees every language."""
+def split(ads: Sequence[LabelledAd], split_file: Path = SPLIT_FILE) -> dict[str, list[LabelledAd]]:
+    """Train/validation/test parts. Seed ads go where ``split_file`` puts them; any other ad
+    by hash of its id (70/15/15). When the other ads of a language have none of one class in
+    validation or test, the training ad of that language and class closest to the part's
+    hash range moves there, so every part sees every language."""
+    fixed = load_split_file(split_file)
     parts: dict[str, list[LabelledAd]] = {TRAIN: [], VALIDATION: [], TEST: []}
+    hashed: dict[str, list[LabelledAd]] = {TRAIN: [], VALIDATION: [], TEST: []}
     for ad in ads:
-        parts[part_of(ad.id)].append(ad)
+        if ad.id in fixed:
+            parts[fixed[ad.id]].append(ad)
+        else:
+            hashed[part_of(ad.id)].append(ad)
+    _top_up(hashed, [a for a in ads if a.id not in fixed])
+    for name in PARTS:
+        parts[name].extend(hashed[name])
+    return parts
+
+
+def _top_up(parts: dict[str, list[LabelledAd]], ads: Sequence[LabelledAd]) -> None:
     groups: dict[tuple[str, int], list[LabelledAd]] = defaultdict(list)
     for ad in ads:
         groups[(ad.lang or "", ad.label)].append(ad)
@@ -142,7 +187,6 @@ def split(ads: Sequence[LabelledAd]) -> dict[str, list[LabelledAd]]:
             chosen = max(movable, key=lambda a: _bucket_key(a.id))
             parts[TRAIN].remove(chosen)
             parts[name].append(chosen)
-    return parts
 
 
 def _bucket_key(ad_id: str) -> tuple[int, str]:

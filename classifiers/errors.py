@@ -29,3 +29,7 @@ class ModelIntegrityError(ClassifierError):
 
 class UntrustedModelError(ClassifierError):
     """A stored model contains types outside the allow-list: refused unloaded."""
+
+
+class ClassifierInputError(ClassifierError, ValueError):
+    """An ad handed to the classifier is not text (the message says which ad and field)."""

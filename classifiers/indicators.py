@@ -11,22 +11,21 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from spacy.matcher import Matcher
-from spacy.tokens import Doc
-
-from classifiers import signals
+from classifiers.entities import WageReference, entities_from
 from classifiers.errors import IndicatorConfigError
-from classifiers.nlp import LANGUAGES, analyse, pipeline
+from classifiers.nlp import LANGUAGES, Tokens, tokens
 from classifiers.normalize import Normalised, normalise
 from classifiers.patterns import (
     SENTENCE_END,
     PatternError,
+    TokenPattern,
     compile_pattern,
     cue_norms,
     first_norms,
 )
 from classifiers.taxonomy import Taxonomy, load_taxonomy
-from core.ad import Evidence, Indicator
+from classifiers.tokenmatch import PatternSet, UnsupportedPattern
+from core.ad import Entity, Evidence, Indicator
 
 MAX_EVIDENCE = 8
 # A negation cue does not reach across these.
@@ -39,6 +38,7 @@ class Extraction:
     indicators: list[Indicator]
     absent: frozenset[str]  # codes explicitly ruled out by the ad ("no fees")
     normalised: str  # title and text as the text model reads them
+    entities: tuple[Entity, ...] = ()  # of the text (offsets into it), not the title
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -47,19 +47,27 @@ class Extraction:
 
 @dataclass
 class _Group:
-    """One pattern string of an indicator, with the norms any match starts with."""
+    """One pattern string of an indicator (as spaCy Matcher patterns), with the norms any
+    match starts with."""
 
     code: str
     kind: str
-    matcher: Matcher
+    patterns: list[TokenPattern]
     starts: frozenset[str] | None  # None: may start at any token
-    span: int  # the most tokens a match can cover
+
+
+# (code, kind, the group's patterns that can start there)
+_Entry = tuple[str, str, PatternSet]
 
 
 @dataclass
 class _Compiled:
     groups: list[_Group]
     cues: frozenset[str]
+    # A pattern only runs where its first word occurs: first norm -> the groups' patterns
+    # that start with it. Groups whose patterns may start anywhere run at every token.
+    anchored: dict[str, list[_Entry]]
+    anywhere: list[_Entry]
 
 
 @dataclass
@@ -69,11 +77,15 @@ class _Found:
     chat: list[Evidence] = field(default_factory=list)
     reachable: bool = False  # an email address or a website was seen
     identified: bool = False  # ... or a company, address or licence pattern
+    wages: list[tuple[Entity, Evidence]] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)  # places named, in title or text
+    region: str | None = None
 
 
 class IndicatorExtractor:
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    def __init__(self, taxonomy: Taxonomy, wages: WageReference | None = None) -> None:
         self.taxonomy = taxonomy
+        self.wages = wages or WageReference.from_file()
         self._compiled: dict[str, _Compiled] = {}
         self._lock = threading.Lock()
         self._derived = {s.derive: s for s in taxonomy.indicators if s.derive}
@@ -93,7 +105,6 @@ class IndicatorExtractor:
             return self._compiled[lang]
 
     def _compile(self, lang: str) -> _Compiled:
-        vocab = pipeline(lang).vocab
         groups: list[_Group] = []
         for spec in self.taxonomy.indicators:
             for kind, sets in (
@@ -111,36 +122,46 @@ class IndicatorExtractor:
                         raise IndicatorConfigError(
                             f"indicator {spec.code}, {kind} pattern {text!r} ({lang}): {exc}"
                         ) from exc
-                    # One matcher per pattern string, so most are skipped for a given ad.
-                    matcher = Matcher(vocab)
-                    matcher.add(f"{spec.code}:{kind}", token_patterns)
-                    longest = max(_longest(p) for p in token_patterns)
                     groups.append(
-                        _Group(spec.code, kind, matcher, first_norms(token_patterns), longest)
+                        _Group(spec.code, kind, token_patterns, first_norms(token_patterns))
                     )
         negation = self.taxonomy.negation.cues
         cues = cue_norms(lang, [*negation.get("any", []), *negation.get(lang, [])])
-        return _Compiled(groups, cues)
+        try:
+            anchored, anywhere = _index(groups)
+        except UnsupportedPattern as exc:  # patterns.py wrote what tokenmatch cannot read
+            raise IndicatorConfigError(f"indicator patterns ({lang}): {exc}") from exc
+        return _Compiled(groups, cues, anchored, anywhere)
 
-    def extract(self, text: str, title: str = "", lang: str = "en") -> Extraction:
+    def extract(
+        self, text: str, title: str = "", lang: str = "en", region: str | None = None
+    ) -> Extraction:
+        """``region``: the site's country (ISO code), for phone numbers, bare "$" amounts
+        and the wage reference when the ad names no place."""
         compiled = self.compiled(lang)
-        found = _Found()
+        found = _Found(region=region)
         normalised = []
+        text_entities: list[Entity] = []
         for field_name, original in (("title", title), ("text", text)):
             if not original:
                 continue
             norm = normalise(original)
             normalised.append(norm.text)
-            doc = analyse(lang, norm.text)
-            self._match(compiled, doc, norm, original, field_name, found)
-            self._signals(norm, original, field_name, found)
+            toks = tokens(lang, norm.text)
+            self._match(compiled, toks, norm, original, field_name, found)
+            entities = entities_from(norm, original, lang, region)
+            if field_name == "text":
+                text_entities = entities
+            self._signals(entities, field_name, found)
         indicators = self._decide(found)
-        return Extraction(indicators, frozenset(found.absent), "\n".join(normalised))
+        return Extraction(
+            indicators, frozenset(found.absent), "\n".join(normalised), tuple(text_entities)
+        )
 
     def _match(
         self,
         compiled: _Compiled,
-        doc: Doc,
+        toks: Tokens,
         norm: Normalised,
         original: str,
         field_name: str,
@@ -148,12 +169,12 @@ class IndicatorExtractor:
     ) -> None:
         positives: list[tuple[str, int, int]] = []
         ruled_out: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for code, kind, start, end in _find(compiled.groups, doc):
+        for code, kind, start, end in find_matches(compiled, toks):
             if kind == _POS:
                 positives.append((code, start, end))
             elif kind == _ABSENT:
                 # "no parental consent needed" negates the safeguard: not an absence.
-                if _negated(doc, start, compiled.cues, self.taxonomy.negation.window):
+                if _negated(toks, start, compiled.cues, self.taxonomy.negation.window):
                     continue
                 ruled_out[code].append((start, end))
                 found.absent.add(code)
@@ -164,39 +185,44 @@ class IndicatorExtractor:
             if any(s < end and start < e for s, e in ruled_out.get(code, ())):
                 continue
             if spec.negatable and _negated(
-                doc, start, compiled.cues, self.taxonomy.negation.window
+                toks, start, compiled.cues, self.taxonomy.negation.window
             ):
                 found.absent.add(code)
                 continue
-            first, last = doc[start], doc[end - 1]
-            evidence = _evidence(norm, original, field_name, first.idx, last.idx + len(last.text))
+            evidence = _evidence(norm, original, field_name, toks.starts[start], toks.ends[end - 1])
             if spec.derive == "chat_only":
                 found.chat.append(evidence)
             else:
                 found.evidence[code].append(evidence)
 
-    def _signals(self, norm: Normalised, original: str, field_name: str, found: _Found) -> None:
-        light = norm.light
-        money = self._derived.get("money")
-        if money is not None:
-            for hit in signals.find_money(light):
-                if hit.usd_per_month >= self.taxonomy.money_usd_per_month:
-                    found.evidence[money.code].append(
-                        _evidence(norm, original, field_name, hit.start, hit.end)
-                    )
+    def _signals(self, entities: list[Entity], field_name: str, found: _Found) -> None:
+        """Evidence from the entities of one field (config/indicators.yml, `derive`)."""
         minor, age_range = self._derived.get("minor_age"), self._derived.get("age_range")
-        for age in signals.find_ages(light):
-            ev = _evidence(norm, original, field_name, age.start, age.end)
-            if minor is not None and age.low < 18:
-                found.evidence[minor.code].append(ev)
-            if age_range is not None and age.low < age.high <= 35:
-                found.evidence[age_range.code].append(ev)
-        sites, chats = signals.find_links(light)
-        if sites or signals.find_emails(light):
-            found.reachable = found.identified = True
-        found.chat.extend(_evidence(norm, original, field_name, h.start, h.end) for h in chats)
+        for entity in entities:
+            kind = entity.type
+            if kind == "wage":
+                found.wages.append((entity, _entity_evidence(entity, field_name)))
+            elif kind == "place":
+                found.countries.append(str(entity.attrs["country"]))
+            elif kind == "age":
+                low, high = entity.attrs.get("min"), entity.attrs.get("max")
+                ev = _entity_evidence(entity, field_name)
+                if minor is not None and isinstance(low, int) and low < 18:
+                    found.evidence[minor.code].append(ev)
+                if age_range is not None and _young_range(low, high):
+                    found.evidence[age_range.code].append(ev)
+            elif kind == "email" or (kind == "url" and not entity.attrs.get("chat")):
+                found.reachable = found.identified = True
+            elif kind in ("handle", "url") or (kind == "phone" and entity.attrs.get("chat")):
+                # A messaging account, a link to one, or a number given "on WhatsApp".
+                found.chat.append(_entity_evidence(entity, field_name))
 
     def _decide(self, found: _Found) -> list[Indicator]:
+        money = self._derived.get("money")
+        if money is not None:
+            for wage, ev in found.wages:
+                if self.wages.too_good(wage, found.countries, found.region):
+                    found.evidence[money.code].append(ev)
         chat = self._derived.get("chat_only")
         if chat is not None and found.chat and not found.reachable:
             found.evidence[chat.code].extend(found.chat)
@@ -215,39 +241,56 @@ class IndicatorExtractor:
         ]
 
 
-def _find(groups: list[_Group], doc: Doc) -> list[tuple[str, str, int, int]]:
-    """All matches as (code, kind, start, end). The spaCy Matcher costs time for every
-    pattern at every token, so each pattern only runs on the few tokens where its first
-    word occurs (a window as long as its longest match)."""
-    where: dict[str, list[int]] = defaultdict(list)
-    for i, token in enumerate(doc):
-        where[token.norm_].append(i)
-    found: list[tuple[str, str, int, int]] = []
+def _index(groups: list[_Group]) -> tuple[dict[str, list[_Entry]], list[_Entry]]:
+    anchored: dict[str, list[_Entry]] = defaultdict(list)
+    anywhere: list[_Entry] = []
     for group in groups:
         if group.starts is None:
-            found.extend((group.code, group.kind, s, e) for _, s, e in group.matcher(doc))
+            anywhere.append((group.code, group.kind, PatternSet(group.patterns)))
             continue
-        positions = sorted({i for norm in group.starts & where.keys() for i in where[norm]})
-        for i in positions:
-            window = doc[i : min(len(doc), i + group.span)]
-            found.extend(
-                (group.code, group.kind, i, i + e) for _, s, e in group.matcher(window) if s == 0
-            )
+        for norm in sorted(group.starts):
+            fitting = [p for p in group.patterns if norm in (first_norms([p]) or ())]
+            anchored[norm].append((group.code, group.kind, PatternSet(fitting)))
+    return dict(anchored), anywhere
+
+
+def find_matches(compiled: _Compiled, toks: Tokens) -> list[tuple[str, str, int, int]]:
+    """All matches as (code, kind, start, end): for each pattern group, every span its
+    patterns match, once (as spaCy's Matcher reports them, one key per group)."""
+    where: dict[str, list[int]] = defaultdict(list)
+    for i, norm in enumerate(toks.norms):
+        where[norm].append(i)
+    found: list[tuple[str, str, int, int]] = []
+    for norm in compiled.anchored.keys() & where.keys():
+        for code, kind, patterns in compiled.anchored[norm]:
+            for i in where[norm]:
+                found.extend((code, kind, i, end) for end in patterns.ends(toks, i))
+    for code, kind, patterns in compiled.anywhere:
+        for i in range(len(toks.norms)):
+            found.extend((code, kind, i, end) for end in patterns.ends(toks, i))
     return found
 
 
-def _longest(pattern: list[dict[str, object]]) -> int:
-    return sum(3 if token.get("OP") == "{0,3}" else 1 for token in pattern)
-
-
-def _negated(doc: Doc, start: int, cues: frozenset[str], window: int) -> bool:
+def _negated(toks: Tokens, start: int, cues: frozenset[str], window: int) -> bool:
     for i in range(start - 1, max(-1, start - 1 - window), -1):
-        token = doc[i]
-        if token.norm_ in _NEGATION_STOP or "\n" in token.text:
+        norm = toks.norms[i]
+        if norm in _NEGATION_STOP or toks.breaks[i]:
             return False
-        if token.norm_ in cues:
+        if norm in cues:
             return True
     return False
+
+
+def _entity_evidence(entity: Entity, field_name: str) -> Evidence:
+    return Evidence(text=entity.text, start=entity.start, end=entity.end, field=field_name)
+
+
+def _young_range(low: object, high: object) -> bool:
+    """An upper age limit that asks for the young: "18-25", "under 30" (not "under 18",
+    which keeps minors out)."""
+    if not isinstance(high, int) or high > 35:
+        return False
+    return low < high if isinstance(low, int) else high >= 20
 
 
 def _evidence(norm: Normalised, original: str, field_name: str, start: int, end: int) -> Evidence:

@@ -1,5 +1,19 @@
 """``lurewatch classify IN.jsonl``: one JSON object per line in, the same object with the
-classification added out. Bad lines are reported and skipped; good lines keep their order."""
+classification added out. Bad lines are reported and skipped; good lines keep their order.
+
+A line needs a string ``text``; ``title`` and ``lang`` are optional strings. A line with
+neither text nor title is reported (usually a wrong field name), not scored. Text beyond the
+classifier's cap (``LUREWATCH_MAX_AD_CHARS``) is not read, so offsets stay valid for the
+text given. A ``lang`` that is not en, es, fr, ht or pt (say "de", or "xx") is not trusted:
+the output ``lang`` is then the identified language, or "other".
+
+An optional ``region`` (the site's country, an ISO code such as "LC") sets the default
+country for phone numbers and bare "$" amounts; an unknown code is reported.
+
+Each output line adds ``lure_score``, ``flagged``, ``indicators`` (with evidence spans),
+``model_version``, ``lang``, ``top_terms`` (see classifiers/explain.py) and ``entities``:
+``{"type", "value", "start", "end", "text", "attrs"}`` each, read from ``text`` only, so
+``text[start:end] == text`` of the entity (see classifiers/entities/)."""
 
 from __future__ import annotations
 
@@ -8,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any, TextIO
 
+from classifiers.entities import UnknownRegionError, check_region
 from classifiers.service import AdText, LureClassifier
 from core.ad import Classification
 
@@ -44,12 +59,34 @@ def _parse(line: str) -> tuple[dict[str, Any], AdText] | str:
     if not isinstance(row, dict):
         return f"expected a JSON object, got {type(row).__name__}"
     text = row.get("text")
-    if not isinstance(text, str):
-        return "missing string field 'text'" if text is None else "'text' must be a string"
-    for name in ("title", "lang"):
+    if text is None:
+        return "missing string field 'text'"
+    for name in ("text", "title", "lang", "region"):
         if row.get(name) is not None and not isinstance(row[name], str):
-            return f"'{name}' must be a string"
-    return row, AdText(text=text, title=row.get("title") or "", lang=row.get("lang"))
+            return f"'{name}' must be a string, got {_json_type(row[name])}"
+    title = row.get("title") or ""
+    if not text.strip() and not title.strip():
+        # Almost always a column mapping mistake; a score of 0 would hide it.
+        return "nothing to classify: 'text' is empty and there is no 'title'"
+    region = row.get("region") or None
+    if region is not None:
+        try:
+            check_region(region)
+        except UnknownRegionError as exc:
+            return str(exc)
+    return row, AdText(text=text, title=title, lang=row.get("lang"), region=region)
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
 
 
 def _flush(clf: LureClassifier, batch: list[tuple[dict[str, Any], AdText]], out: TextIO) -> None:
@@ -68,4 +105,6 @@ def result_fields(result: Classification) -> dict[str, Any]:
         "indicators": [asdict(i) for i in result.indicators],
         "model_version": result.model_version,
         "lang": result.lang,
+        "top_terms": [asdict(t) for t in result.top_terms],
+        "entities": [asdict(e) for e in result.entities],
     }

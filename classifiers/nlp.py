@@ -3,6 +3,11 @@
 Matching runs on ``token.norm_``, which we set to the lemma (or the lowercase form where
 there is no lemma table) with accents removed: ads often drop accents ("experiencia" vs
 "experiência", "paspo" vs "paspò"), and the lemma makes "paid", "pays" and "paying" one word.
+
+A lookup lemma depends on the token's text alone, so each distinct token text is lemmatised
+once per language and its norm remembered (:class:`_Analyser`): after the first few hundred
+ads, analysing an ad is the tokenizer plus a dictionary lookup per token, with no Python
+object per token.
 """
 
 from __future__ import annotations
@@ -10,13 +15,19 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import cache, lru_cache
 
+import numpy as np
 import spacy
+from spacy.attrs import IDX, NORM, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
 LANGUAGES = ("en", "es", "fr", "ht", "pt")
+# Distinct token texts remembered per language; past this the memory starts again (hostile
+# text could otherwise grow it without end).
+MAX_KNOWN_TOKENS = 500_000
 _lock = threading.Lock()
 
 
@@ -48,22 +59,101 @@ def strip_accents(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _set_norms(doc: Doc) -> Doc:
-    for token in doc:
-        token.norm_ = strip_accents(token.lemma_ or token.lower_)
-    return doc
+def _norm(token: spacy.tokens.Token) -> str:
+    return strip_accents(token.lemma_ or token.lower_)
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """A text as the indicator matcher reads it: the spaCy ``doc`` and, per token, its
+    norm, character offsets, whether it holds a line break, and its LIKE_NUM and IS_SPACE
+    flags. (``norm_`` is not set on the doc's tokens: :func:`analyse` does that.)"""
+
+    doc: Doc
+    norms: list[str]
+    starts: list[int]
+    ends: list[int]
+    breaks: list[bool]
+    like_num: list[bool]
+    is_space: list[bool]
+    hashes: list[int]  # of the norms, in the doc's string store
+
+
+# norm, hash of the norm, length, holds a line break, LIKE_NUM, IS_SPACE
+_Known = tuple[str, int, int, bool, bool, bool]
+
+
+class _Analyser:
+    def __init__(self, nlp: Language) -> None:
+        self._nlp = nlp
+        # token text (as its hash) -> what Tokens holds about it
+        self._known: dict[int, _Known] = {}
+
+    def tokens(self, text: str) -> Tokens:
+        doc = self._nlp.make_doc(text)
+        if not len(doc):
+            return Tokens(doc, [], [], [], [], [], [], [])
+        columns = doc.to_array([ORTH, IDX])
+        orths: list[int] = columns[:, 0].tolist()
+        known = self._known
+        try:
+            infos = [known[orth] for orth in orths]
+        except KeyError:
+            infos = self._learn(doc)
+        starts: list[int] = columns[:, 1].tolist()
+        norms, hashes, lengths, breaks, like_num, is_space = map(list, zip(*infos, strict=True))
+        ends = [start + length for start, length in zip(starts, lengths, strict=True)]
+        return Tokens(doc, norms, starts, ends, breaks, like_num, is_space, hashes)
+
+    def _learn(self, doc: Doc) -> list[_Known]:
+        """Lemmatise the doc with the pipeline's own components and remember every token."""
+        for _, component in self._nlp.pipeline:
+            doc = component(doc)
+        if len(self._known) + len(doc) > MAX_KNOWN_TOKENS:
+            self._known = {}
+        strings = self._nlp.vocab.strings
+        infos = []
+        for token in doc:
+            norm = _norm(token)
+            info = (
+                norm,
+                strings.add(norm),
+                len(token.text),
+                "\n" in token.text,
+                token.like_num,
+                token.is_space,
+            )
+            self._known[token.orth] = info
+            infos.append(info)
+        return infos
+
+
+_analysers: dict[str, _Analyser] = {}
+
+
+def tokens(lang: str, text: str) -> Tokens:
+    """Tokenise lowercased, normalised text for matching."""
+    analyser = _analysers.get(lang)
+    if analyser is None:
+        analyser = _analysers.setdefault(lang, _Analyser(pipeline(lang)))
+    return analyser.tokens(text)
 
 
 def analyse(lang: str, text: str) -> Doc:
     """Tokenise lowercased, normalised text and set ``norm_`` for matching."""
-    return _set_norms(pipeline(lang)(text))
+    toks = tokens(lang, text)
+    if toks.hashes:
+        norms = np.asarray([[h] for h in toks.hashes], dtype=np.uint64)
+        # spaCy wants uint64 hashes here (its stub says Ints2d).
+        toks.doc.from_array([NORM], norms)  # type: ignore[arg-type]
+    return toks.doc
 
 
 def analyse_many(lang: str, texts: Iterable[str]) -> Iterator[Doc]:
-    for doc in pipeline(lang).pipe(texts, batch_size=256):
-        yield _set_norms(doc)
+    for text in texts:
+        yield analyse(lang, text)
 
 
 def norm_of(lang: str, word: str) -> list[str]:
     """The norms a word in a pattern stands for (one per token it splits into)."""
-    return [t.norm_ for t in analyse(lang, word.lower())]
+    return tokens(lang, word.lower()).norms

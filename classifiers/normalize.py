@@ -46,7 +46,10 @@ _HOMOGLYPHS = str.maketrans(
 )
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 _EMAIL_OR_URL = re.compile(r"@[\w-]+\.[a-z]|://|www\.|\.(com|net|org|gov|edu)\b", re.I)
-_RUN = re.compile(r"\S+")
+_LEET_CHAR = re.compile("[" + re.escape("".join(_LEET)) + "]")
+# A whole run of non-space characters holding a leet character; the lookbehind keeps the
+# search linear (a match can only begin where a run begins).
+_LEET_RUN = re.compile(r"(?<!\S)\S*" + _LEET_CHAR.pattern + r"\S*")
 # Four or more single letters joined by the same separator: "m o d e l s", "w-h-a-t-s".
 _SPACED = re.compile(r"(?<![^\W\d_])([^\W\d_])([ .\-*_·])(?:[^\W\d_]\2){2,}[^\W\d_](?![^\W\d_])")
 
@@ -78,18 +81,52 @@ def _fold_char(ch: str) -> str:
     return folded.translate(_HOMOGLYPHS)
 
 
+# Per character seen: its fold when it is one character that maps to one (offsets stay the
+# identity), with whether that fold is what str.lower() gives; None when it needs the
+# character-by-character path (dropped, combining, or folding to several characters).
+_ONE_TO_ONE: dict[str, tuple[str, bool] | None] = {}
+_FINAL_SIGMA = "\u03a3"  # str.lower() lowers it by context, not one character at a time
+
+
+def _one_to_one(ch: str) -> tuple[str, bool] | None:
+    if ch in _ONE_TO_ONE:
+        return _ONE_TO_ONE[ch]
+    folded = _fold_char(ch)
+    entry = None
+    if ch not in _DROP and not unicodedata.combining(ch) and len(folded) == 1:
+        entry = (folded, folded == ch.lower() and ch != _FINAL_SIGMA)
+    if len(_ONE_TO_ONE) < 100_000:  # bounded: hostile text may hold any character
+        _ONE_TO_ONE[ch] = entry
+    return entry
+
+
 def normalise(original: str) -> Normalised:
+    n = len(original)
     if original.isascii():
         # Nothing to fold character by character: offsets are the identity.
-        light = original.lower()
-        text = _undo_leet(light)
-        keep = _spaced_separators(text)
-        if keep is None:
-            n = len(original)
-            return Normalised(text, light, range(n), range(1, n + 1))
-        return _collapse(
-            text, light, list(range(len(original))), list(range(1, len(original) + 1)), keep
-        )
+        return _finish(original.lower(), range(n), range(1, n + 1))
+    # Most accented text folds one character to one: one pass in C, offsets the identity.
+    table: dict[int, str] = {}
+    lowered = True
+    for ch in set(original):
+        entry = _one_to_one(ch)
+        if entry is None:
+            return _normalise_chars(original)
+        table[ord(ch)] = entry[0]
+        lowered = lowered and entry[1]
+    light = original.lower() if lowered else original.translate(table)
+    return _finish(light, range(n), range(1, n + 1))
+
+
+def _finish(light: str, starts: Sequence[int], ends: Sequence[int]) -> Normalised:
+    text = _undo_leet(light)
+    keep = _spaced_separators(text)
+    if keep is None:
+        return Normalised(text=text, light=light, starts=starts, ends=ends)
+    return _collapse(text, light, list(starts), list(ends), keep)
+
+
+def _normalise_chars(original: str) -> Normalised:
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -109,12 +146,7 @@ def normalise(original: str) -> Normalised:
             chars.append(out)
             starts.append(i)
             ends.append(i + 1)
-    light = "".join(chars)
-    text = _undo_leet(light)
-    keep = _spaced_separators(text)
-    if keep is None:
-        return Normalised(text=text, light=light, starts=starts, ends=ends)
-    return _collapse(text, light, starts, ends, keep)
+    return _finish("".join(chars), starts, ends)
 
 
 def _collapse(
@@ -131,10 +163,10 @@ def _collapse(
 
 
 def _undo_leet(text: str) -> str:
-    if not any(c in _LEET for c in text):
+    if not _LEET_CHAR.search(text):
         return text
     out = list(text)
-    for run in _RUN.finditer(text):
+    for run in _LEET_RUN.finditer(text):
         word = run.group()
         letters = sum(c.isalpha() for c in word)
         leet = sum(c in _LEET for c in word)

@@ -220,3 +220,110 @@ def load_version(models_dir: Path, version: str | None = None) -> StoredModel:
             f"{folder / MODEL_FILE} holds {type(model).__name__}, not LureModel"
         )
     return StoredModel(version=version, path=folder, meta=meta, model=model)
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One version as ``lurewatch models list`` shows it (from its ``meta.json``)."""
+
+    version: str
+    created_at: str
+    current: bool
+    training_data_sha256: str
+    threshold: float | None
+    test: dict[str, float | None]  # precision, recall, f1 on the test part
+    train_ads: int | None  # ads in the training part
+    total_ads: int | None  # ads in train, validation and test together
+    problem: str = ""  # why loading it would be refused; empty when its files check out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "created_at": self.created_at,
+            "current": self.current,
+            "training_data_sha256": self.training_data_sha256,
+            "threshold": self.threshold,
+            "test": dict(self.test),
+            "train_ads": self.train_ads,
+            "total_ads": self.total_ads,
+            "problem": self.problem,
+        }
+
+
+def verify_version(models_dir: Path, version: str) -> dict[str, Any]:
+    """The version's meta after checking its files' SHA-256 against it (without loading the
+    model: ``load_version`` also checks the types inside). Raises like ``load_version``."""
+    meta = read_meta(models_dir, version)
+    folder = models_dir / version
+    model_file = folder / MODEL_FILE
+    if not model_file.is_file():
+        raise ModelNotFoundError(f"model file missing: {model_file}")
+    if sha256_file(model_file) != meta["model_sha256"]:
+        raise ModelIntegrityError(
+            f"{model_file} does not match the SHA-256 in {META_FILE}: the file was changed "
+            "after training"
+        )
+    indicators = folder / INDICATORS_FILE
+    if not indicators.is_file() or sha256_file(indicators) != meta.get("indicators_sha256"):
+        raise ModelIntegrityError(
+            f"{indicators} is missing or does not match the SHA-256 in {META_FILE}"
+        )
+    return meta
+
+
+def describe_versions(models_dir: Path) -> list[VersionInfo]:
+    """Every version, oldest first, each with its files checked. A version whose meta.json
+    cannot be read is listed with the problem rather than hidden."""
+    current = current_version(models_dir) if models_dir.is_dir() else None
+    names = list_versions(models_dir) if models_dir.is_dir() else []
+    infos = []
+    for name in names:
+        problem, meta = "", {}
+        try:
+            meta = verify_version(models_dir, name)
+        except (ModelIntegrityError, ModelNotFoundError) as exc:
+            problem = str(exc)
+            try:
+                meta = read_meta(models_dir, name)
+            except (ModelIntegrityError, ModelNotFoundError):
+                meta = {}
+        infos.append(_info(name, meta, name == current, problem))
+    return sorted(infos, key=lambda i: (i.created_at, i.version))
+
+
+def _info(version: str, meta: dict[str, Any], current: bool, problem: str) -> VersionInfo:
+    metrics = meta.get("metrics")
+    test = metrics.get("test") if isinstance(metrics, dict) else None
+    test = test if isinstance(test, dict) else {}
+    counts = meta.get("counts")
+    counts = counts if isinstance(counts, dict) else {}
+    parts = [c.get("n") for c in counts.values() if isinstance(c, dict)]
+    train = counts.get("train")
+    threshold = meta.get("threshold")
+    return VersionInfo(
+        version=version,
+        created_at=str(meta.get("created_at") or ""),
+        current=current,
+        training_data_sha256=str(meta.get("training_data_sha256") or ""),
+        threshold=float(threshold) if isinstance(threshold, int | float) else None,
+        test={k: _number(test.get(k)) for k in ("precision", "recall", "f1")},
+        train_ads=_count(train.get("n")) if isinstance(train, dict) else None,
+        total_ads=sum(p for p in parts if isinstance(p, int)) if parts else None,
+        problem=problem,
+    )
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def promote(models_dir: Path, version: str) -> StoredModel:
+    """Make ``version`` current after loading it with every check (hashes, allow-listed
+    types). A version that fails a check is refused and the current one stays."""
+    stored = load_version(models_dir, check_version_name(version))
+    set_current(models_dir, stored.version)
+    return stored

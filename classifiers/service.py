@@ -8,6 +8,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from classifiers import registry
+from classifiers.entities import UnknownRegionError, check_region
+from classifiers.errors import ClassifierInputError
+from classifiers.explain import Explainer
 from classifiers.features import ad_input
 from classifiers.indicators import IndicatorExtractor
 from classifiers.language import OTHER, LanguageIdentifier, default_identifier, normalise_lang
@@ -28,6 +31,9 @@ class AdText:
     text: str
     title: str = ""
     lang: str | None = None
+    # The site's country (ISO code, e.g. "LC"): the default for phone numbers without "+",
+    # bare "$" amounts and the wage reference when the ad names no place.
+    region: str | None = None
 
 
 class LureClassifier:
@@ -46,6 +52,7 @@ class LureClassifier:
         self._extractor = extractor
         self._identifier = identifier or default_identifier()
         self._max_chars = max_chars
+        self._explainer: Explainer | None = None
 
     @property
     def version(self) -> str:
@@ -54,39 +61,103 @@ class LureClassifier:
     def classify(self, text: str, title: str = "", lang: str | None = None) -> Classification:
         return self.classify_many([AdText(text, title, lang)])[0]
 
-    def classify_many(self, ads: Sequence[AdText]) -> list[Classification]:
-        """Scores a batch at once: the vectorizers and the model run once per batch."""
-        if not ads:
-            return []
-        inputs, extractions, langs = [], [], []
-        for ad in ads:
+    def classify_many(self, ads: Sequence[AdText], explain: bool = True) -> list[Classification]:
+        """Scores a batch at once: the vectorizers and the model run once per batch.
+        ``explain`` also fills ``top_terms`` (a small part of the cost; evaluation runs can
+        leave it out). An ad with neither text nor title (or only whitespace) is not scored:
+        nothing in it can recruit anyone, so it gets score 0 and no terms."""
+        results: list[Classification | None] = [None] * len(ads)
+        todo: list[int] = []
+        inputs, extractions, langs, texts, titles = [], [], [], [], []
+        for i, ad in enumerate(ads):
+            _check(ad, i)
             # Capping keeps offsets valid: only the end is cut.
             text, title = ad.text[: self._max_chars], ad.title[:MAX_TITLE_CHARS]
+            if not text.strip() and not title.strip():
+                results[i] = self._nothing_to_read(ad.lang)
+                continue
             lang = self._language(text, title, ad.lang)
+            # Entities are read from ``text`` only, so their offsets index the text.
             extraction = self._extractor.extract(
-                text, title, lang if lang in LANGUAGES else _FALLBACK_LANG
+                text, title, lang if lang in LANGUAGES else _FALLBACK_LANG, region=ad.region
             )
+            todo.append(i)
             extractions.append(extraction)
             inputs.append(ad_input(extraction))
             langs.append(lang)
-        # Rounded first, so that flagged == (lure_score >= threshold) holds for what is shown.
-        scores = [round(float(s), 4) for s in self._model.predict_proba(inputs)[:, 1]]
-        return [
-            Classification(
-                lure_score=score,
-                flagged=score >= self.threshold,
-                indicators=extraction.indicators,
-                model_version=self._version,
-                lang=lang,
+            texts.append(text)
+            titles.append(title)
+        if todo:
+            features = self._model.features(inputs)
+            probabilities = self._model.predict_proba_features(features)[:, 1]
+            # Rounded first, so that flagged == (lure_score >= threshold) holds for what is shown.
+            scores = [round(float(s), 4) for s in probabilities]
+            terms = (
+                self.explainer.explain(features, texts, titles) if explain else [[] for _ in todo]
             )
-            for score, extraction, lang in zip(scores, extractions, langs, strict=True)
-        ]
+            for i, score, extraction, lang, top in zip(
+                todo, scores, extractions, langs, terms, strict=True
+            ):
+                results[i] = Classification(
+                    lure_score=score,
+                    flagged=score >= self.threshold,
+                    indicators=extraction.indicators,
+                    model_version=self._version,
+                    lang=lang,
+                    top_terms=top,
+                    entities=list(extraction.entities),
+                )
+        return [r for r in results if r is not None]
+
+    @property
+    def explainer(self) -> Explainer:
+        """Built on first use: it indexes the model's vocabularies (a fraction of a second)."""
+        if self._explainer is None:
+            self._explainer = Explainer(self._model)
+        return self._explainer
+
+    def _nothing_to_read(self, given: str | None) -> Classification:
+        code = normalise_lang(given)
+        return Classification(
+            lure_score=0.0,
+            flagged=False,
+            indicators=[],
+            model_version=self._version,
+            lang=code if code is not None else OTHER,
+        )
 
     def _language(self, text: str, title: str, given: str | None) -> str:
+        """The given language when it is one of ours; any other code (a language we have no
+        patterns for, or one we do not know, such as "xx") is not trusted: the text is
+        identified instead, which may still answer "other"."""
         code = normalise_lang(given)
         if code is not None and code != OTHER:
             return code
         return self._identifier.identify(f"{title}\n{text}" if title else text)
+
+
+def _check(ad: AdText, i: int) -> None:
+    """Callers outside the JSONL reader pass whatever they hold: refuse non-text clearly."""
+    for name in ("text", "title"):
+        value = getattr(ad, name)
+        if not isinstance(value, str):
+            raise ClassifierInputError(
+                f"ad {i + 1} of the batch: {name} must be a string, got {type(value).__name__}"
+            )
+    if ad.lang is not None and not isinstance(ad.lang, str):
+        raise ClassifierInputError(
+            f"ad {i + 1} of the batch: lang must be a string or None, got {type(ad.lang).__name__}"
+        )
+    if ad.region is not None:
+        if not isinstance(ad.region, str):
+            raise ClassifierInputError(
+                f"ad {i + 1} of the batch: region must be a string or None, "
+                f"got {type(ad.region).__name__}"
+            )
+        try:
+            check_region(ad.region)
+        except UnknownRegionError as exc:
+            raise ClassifierInputError(f"ad {i + 1} of the batch: {exc}") from exc
 
 
 def _to_stderr(message: str) -> None:

@@ -14,10 +14,11 @@ class UserError(Exception):
 
 
 @contextmanager
-def user_errors(*kinds: type[BaseException]) -> Iterator[None]:
+def user_errors(*kinds: type[BaseException], code: int = 1) -> Iterator[None]:
+    """``code``: the exit status for these errors (2: the input or options were wrong)."""
     handled: tuple[type[BaseException], ...] = (UserError, OSError, *kinds)
     try:
         yield
     except handled as exc:
         print(f"error: {exc}", file=sys.stderr)
-        raise typer.Exit(1) from exc
+        raise typer.Exit(code) from exc

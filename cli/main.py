@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.errors import UserError, user_errors
+from cli.labels import label_queue
+from cli.models import models_app, rescore
 from core.settings import Settings
 from core.sources import SourceError, find_source, load_sources
 
@@ -26,6 +28,8 @@ app = typer.Typer(
 )
 users_app = typer.Typer(help="Manage web app users.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+app.add_typer(models_app, name="models")
+app.command()(rescore)
 
 
 def _settings() -> Settings:
@@ -140,29 +144,103 @@ def classify(
 @app.command()
 def train(
     data: Annotated[
-        list[Path] | None, typer.Option("--data", help="Labelled JSONL; default: the seed corpus.")
+        list[str] | None,
+        typer.Option(
+            "--data",
+            help="'seed' (the bundled corpus, the default) or a labelled .jsonl/.csv/.tsv file; "
+            "repeatable.",
+        ),
     ] = None,
     seed: int = 0,
+    text_column: Annotated[
+        list[str] | None,
+        typer.Option("--text-column", help="Column with ad text (repeatable: joined)."),
+    ] = None,
+    title_column: Annotated[str | None, typer.Option(help="Column with the title.")] = None,
+    label_column: Annotated[str | None, typer.Option(help="Column with the label.")] = None,
+    id_column: Annotated[str | None, typer.Option(help="Column with a unique ad id.")] = None,
+    lang_column: Annotated[str | None, typer.Option(help="Column with a language code.")] = None,
+    positive_label: Annotated[
+        list[str] | None,
+        typer.Option(help="Label value meaning a lure (repeatable; default 1, true, yes)."),
+    ] = None,
+    negative_label: Annotated[
+        list[str] | None,
+        typer.Option(help="Label value meaning not a lure (repeatable; default 0, false, no)."),
+    ] = None,
 ) -> None:
-    """Train a new model version and make it current."""
-    from classifiers import train as train_model
+    """Train a new model version, test it on the seed's fixed test part, make it current."""
+    from cli.training import run_training
 
     with user_errors(ValueError):
-        info = train_model(_settings(), data or None, seed=seed)
-    print(f"trained model {info.version} (threshold {info.threshold:.3f}) in {info.path}")
+        run_training(
+            _settings(),
+            data,
+            seed,
+            text_columns=text_column or (),
+            title_column=title_column,
+            label_column=label_column,
+            id_column=id_column,
+            lang_column=lang_column,
+            positive_labels=positive_label or (),
+            negative_labels=negative_label or (),
+        )
 
 
 @app.command()
 def evaluate(
-    data: Annotated[Path, typer.Option("--data", help="Labelled JSONL to evaluate on.")],
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            help="Labelled JSONL (or CSV) file, or 'test': the seed corpus' fixed test split"
+            " (the default).",
+        ),
+    ] = None,
     model: Annotated[str | None, typer.Option("--model", help="Default: current.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Report folder; default: LUREWATCH_HOME/reports/<version>-<data>-<time>/."
+        ),
+    ] = None,
+    review_budget: Annotated[
+        int | None,
+        typer.Option(
+            "--review-budget", help="At most N flagged ads a day: report the threshold for it."
+        ),
+    ] = None,
+    ads_per_day: Annotated[
+        int | None,
+        typer.Option(
+            "--ads-per-day", help="Ads arriving a day; default: the number of ads evaluated."
+        ),
+    ] = None,
+    target_recall: Annotated[
+        float | None,
+        typer.Option("--target-recall", help="Report the highest threshold with this recall."),
+    ] = None,
 ) -> None:
-    """Evaluate a model on labelled data: precision, recall, F1 and per-language results."""
+    """Evaluate a model on labelled data: writes a report (HTML, PNG figures, JSON) with
+    precision, recall, F1, PR and calibration curves, per-language and per-indicator results
+    and thresholds for a review budget or a target recall."""
+    from classifiers import ClassifierError
     from classifiers import evaluate as evaluate_model
+    from classifiers.report import default_report_dir, write_report
 
-    with user_errors(ValueError):
-        report = evaluate_model(_settings(), data, model)
-    print(report.to_text())
+    settings = _settings()
+    with user_errors(ValueError, ClassifierError, code=2):
+        report = evaluate_model(
+            settings,
+            data,
+            model,
+            review_budget=review_budget,
+            ads_per_day=ads_per_day,
+            target_recall=target_recall,
+        )
+        html = write_report(report, out or default_report_dir(settings, report))
+    print(report.summary(), end="")
+    print(f"report: {html}")
 
 
 @app.command()
@@ -288,6 +366,9 @@ def verify(
     from cli.verify import run_verify
 
     raise typer.Exit(run_verify(path, evidence_root=root, as_json=as_json))
+
+
+app.command("label-queue")(label_queue)
 
 
 def main() -> None:

@@ -32,12 +32,43 @@ class Indicator:
 
 
 @dataclass
+class Term:
+    """A word, phrase or indicator feature that pushed the score: ``weight`` is its share of
+    the model's log-odds (positive: towards a lure). ``start``/``end`` index the first place
+    the word occurs in the ad text, None when it cannot be placed (indicator features, words
+    only in the title). ``kind`` is "word", "phrase" or "indicator"."""
+
+    term: str
+    weight: float
+    start: int | None = None
+    end: int | None = None
+    kind: str = "word"
+
+
+@dataclass
+class Entity:
+    """Something an investigator links ads by: a phone, handle, email, wage, age, place...
+    ``value`` is normalised (E.164 for phones, ``name@domain`` for emails, "2500 USD/month"
+    for wages); ``text[start:end]`` of the ad text is what was read (``text`` keeps at most
+    200 characters of it); ``attrs`` holds structured details (amount, currency, period...)."""
+
+    type: str
+    value: str
+    start: int
+    end: int
+    text: str = ""
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Classification:
     lure_score: float
     flagged: bool
     indicators: list[Indicator]
     model_version: str
     lang: str
+    top_terms: list[Term] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)  # offsets into the ad text only
 
 
 @dataclass
@@ -78,6 +109,8 @@ class Ad:
     model_version: str = ""
     structured: dict[str, Any] = field(default_factory=dict)  # the schema.org object found
     captures: list[Capture] = field(default_factory=list)  # evidence of the fetch this came from
+    top_terms: list[Term] = field(default_factory=list)  # what pushed lure_score (explain.py)
+    entities: list[Entity] = field(default_factory=list)  # phones, handles... found in text
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -88,6 +121,8 @@ class Ad:
         values = {k: v for k, v in data.items() if k in known}
         values["indicators"] = [indicator_from_dict(i) for i in data.get("indicators") or []]
         values["captures"] = [Capture(**c) for c in data.get("captures") or []]
+        values["top_terms"] = [Term(**t) for t in data.get("top_terms") or []]
+        values["entities"] = [entity_from_dict(e) for e in data.get("entities") or []]
         return cls(**values)
 
     def apply(self, result: Classification) -> None:
@@ -96,6 +131,8 @@ class Ad:
         self.indicators = result.indicators
         self.model_version = result.model_version
         self.lang = self.lang or result.lang
+        self.top_terms = result.top_terms
+        self.entities = result.entities
 
 
 @dataclass
@@ -121,6 +158,17 @@ def indicator_from_dict(data: dict[str, Any]) -> Indicator:
         code=str(data["code"]),
         label=str(data.get("label", data["code"])),
         evidence=[Evidence(**e) for e in data.get("evidence") or []],
+    )
+
+
+def entity_from_dict(data: dict[str, Any]) -> Entity:
+    return Entity(
+        type=str(data["type"]),
+        value=str(data["value"]),
+        start=int(data["start"]),
+        end=int(data["end"]),
+        text=str(data.get("text") or ""),
+        attrs=dict(data.get("attrs") or {}),
     )
 
 

@@ -3,6 +3,7 @@ prefixed ``LUREWATCH_`` (``LUREWATCH_HOME=/srv/lw``)."""
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -38,6 +39,17 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(
         default=None, description="Signs web sessions; generated and kept under home if unset."
     )
+    ingest_worker: bool | None = Field(
+        default=None,
+        description="Classify, store and index crawled ads in a separate process (a second core)"
+        " instead of the crawl's own; default: on when the machine has two or more CPUs.",
+    )
+
+    @property
+    def use_ingest_worker(self) -> bool:
+        if self.ingest_worker is not None:
+            return self.ingest_worker
+        return (os.cpu_count() or 1) >= 2
 
     @property
     def home_dir(self) -> Path:

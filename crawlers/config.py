@@ -43,6 +43,7 @@ def scrapy_settings_from(settings: Settings) -> dict[str, Any]:
         "DOWNLOAD_MAXSIZE": settings.max_page_bytes,
         "DOWNLOAD_WARNSIZE": settings.max_page_bytes // 2,
         "DEPTH_LIMIT": settings.crawl_depth_limit,
+        "LUREWATCH_INGEST_WORKER": settings.use_ingest_worker,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": settings.render_timeout_ms,
         "PLAYWRIGHT_LAUNCH_OPTIONS": {
             "executable_path": str(settings.chromium_path),

@@ -127,6 +127,9 @@ EXTENSIONS = {
 
 ITEM_PIPELINES = {
     "crawlers.pipelines.normalise.NormalisePipeline": 100,
+    # Classify + store + index in a second process when LUREWATCH_INGEST_WORKER is on (the
+    # default with two or more CPUs); the three below switch themselves off then.
+    "index.pipelines.worker.IngestWorkerPipeline": 150,
     "crawlers.pipelines.classify.ClassifyPipeline": 200,
     "index.pipelines.store.StorePipeline": 300,
     "index.pipelines.search.SearchIndexPipeline": 400,

@@ -8,7 +8,7 @@ it reappeared, ``ad_captures`` every evidence file any of them points to.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from core.ad import Ad, AdRemoved, Capture, utc_now_iso
 from core.db import make_engine
 from core.settings import Settings
+from index import scores
 from index.migrate import migrate
 from index.schema import (
     CONTENT_FIELDS,
@@ -109,6 +110,7 @@ class Store:
     def __init__(self, settings: Settings) -> None:
         self.engine = make_engine(settings.db_url)
         migrate(self.engine)
+        scores.ensure_table(self.engine)
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -118,52 +120,28 @@ class Store:
         A new version is kept when the content changed; a re-fetch of the same content only
         moves ``last_seen`` on (and the row's latest captures). Upserting the same ad twice
         leaves one row and one version."""
-        try:
-            return self._upsert(ad)
-        except IntegrityError:
-            # Another process stored this ad (or its next version) between our read and
-            # write: do it again on top of theirs.
-            return self._upsert(ad)
+        return self.upsert_many([ad])[0]
 
-    def _upsert(self, ad: Ad) -> UpsertOutcome:
-        now = ad.fetched_at or utc_now_iso()
-        payload = _json(ad.to_dict())
-        digest = content_sha256(ad)
-        with Session(self.engine) as session, session.begin():
-            row = session.get(AdRow, ad.id)
-            if row is None:
-                row = AdRow(id=ad.id, first_seen=now, last_seen=now, versions=1)
-                _fill(row, ad, payload)
-                session.add(row)
-                session.flush()
-                session.add(_version_row(ad, 1, payload, digest))
-                _add_captures(session, ad.id, ad.captures)
-                return "new"
-            old = Ad.from_dict(json.loads(row.data))
-            changed = any(getattr(old, f) != getattr(ad, f) for f in CONTENT_FIELDS)
-            if row.removed_at is not None and not _before(now, row.removed_at):
-                session.add(
-                    AdEventRow(
-                        ad_id=ad.id,
-                        at=now,
-                        kind="reappeared",
-                        reason=f"fetched again, http {ad.http_status}",
-                        http_status=ad.http_status,
-                        captures=_json([asdict(c) for c in ad.captures]),
-                    )
-                )
-                row.removed_at, row.removal_reason = None, None
-            if _before(now, row.last_seen):
-                # An older fetch arriving late (a resumed crawl): it must not replace the
-                # newer state, nor count as a change.
-                return "unchanged"
-            _fill(row, ad, payload)
-            row.last_seen = now
-            if changed:
-                row.versions += 1
-                session.add(_version_row(ad, row.versions, payload, digest))
-            _add_captures(session, ad.id, ad.captures)
-            return "updated" if changed else "unchanged"
+    def upsert_many(self, ads: Sequence[Ad]) -> list[UpsertOutcome]:
+        """``upsert`` for a batch in one transaction (a commit per ad bounds a crawl at the
+        disk's sync rate). Outcomes are in the order of ``ads``."""
+        if not ads:
+            return []
+        try:
+            with Session(self.engine) as session, session.begin():
+                return [_upsert(session, ad) for ad in ads]
+        except IntegrityError:
+            # Another process stored one of these ads (or its next version) between our read
+            # and write: do each again on top of theirs, alone.
+            return [self._upsert_alone(ad) for ad in ads]
+
+    def _upsert_alone(self, ad: Ad) -> UpsertOutcome:
+        try:
+            with Session(self.engine) as session, session.begin():
+                return _upsert(session, ad)
+        except IntegrityError:
+            with Session(self.engine) as session, session.begin():
+                return _upsert(session, ad)
 
     def mark_removed(self, item: AdRemoved) -> bool:
         """Record that the ad is gone. False when there is nothing to mark: the ad is unknown,
@@ -299,6 +277,48 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _upsert(session: Session, ad: Ad) -> UpsertOutcome:
+    now = ad.fetched_at or utc_now_iso()
+    payload = _json(ad.to_dict())
+    digest = content_sha256(ad)
+    row = session.get(AdRow, ad.id)
+    if row is None:
+        row = AdRow(id=ad.id, first_seen=now, last_seen=now, versions=1)
+        _fill(row, ad, payload)
+        session.add(row)
+        session.flush()
+        session.add(_version_row(ad, 1, payload, digest))
+        _add_captures(session, ad.id, ad.captures)
+        scores.record(session, [ad], "crawl")
+        return "new"
+    old = Ad.from_dict(json.loads(row.data))
+    changed = any(getattr(old, f) != getattr(ad, f) for f in CONTENT_FIELDS)
+    if row.removed_at is not None and not _before(now, row.removed_at):
+        session.add(
+            AdEventRow(
+                ad_id=ad.id,
+                at=now,
+                kind="reappeared",
+                reason=f"fetched again, http {ad.http_status}",
+                http_status=ad.http_status,
+                captures=_json([asdict(c) for c in ad.captures]),
+            )
+        )
+        row.removed_at, row.removal_reason = None, None
+    if _before(now, row.last_seen):
+        # An older fetch arriving late (a resumed crawl): it must not replace the newer
+        # state, nor count as a change.
+        return "unchanged"
+    _fill(row, ad, payload)
+    row.last_seen = now
+    if changed:
+        row.versions += 1
+        session.add(_version_row(ad, row.versions, payload, digest))
+    _add_captures(session, ad.id, ad.captures)
+    scores.record(session, [ad], "crawl")
+    return "updated" if changed else "unchanged"
 
 
 def _json(value: Any) -> str:

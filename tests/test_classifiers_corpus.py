@@ -4,14 +4,18 @@ from pathlib import Path
 import pytest
 
 from classifiers.corpus import (
+    SPLIT_FILE,
     TEST,
     TRAIN,
     VALIDATION,
+    LabelledAd,
     load_files,
     load_jsonl,
     load_seed,
+    load_split_file,
     part_of,
     split,
+    split_sha256,
 )
 from classifiers.errors import CorpusError
 
@@ -82,14 +86,54 @@ def test_split_is_deterministic_and_never_moves_test_ads() -> None:
     assert len(ids) == len(set(ids)) == len(ads)
 
 
-def test_seed_corpus_split_covers_every_language_in_every_part() -> None:
+def test_seed_ads_go_where_the_split_file_puts_them() -> None:
+    fixed = load_split_file()
     ads = load_seed()
-    assert len(ads) >= 500
     parts = split(ads)
-    langs = {a.lang for a in ads}
-    assert langs >= {"en", "es", "fr", "ht", "pt"}
+    for name, members in parts.items():
+        assert {fixed[a.id] for a in members} <= {name}
+    assert sum(len(v) for v in parts.values()) == len(ads) == len(fixed)
+    # The same ads by themselves, or among other data, stay in their part.
+    some_test = [a for a in ads if fixed[a.id] == TEST][:5]
+    assert split(some_test)[TEST] == some_test
+    mixed = split([*load_files([MINI]), *some_test])
+    assert set(some_test) <= set(mixed[TEST])
+
+
+def test_other_ads_follow_the_hash_rule_next_to_the_seed() -> None:
+    mini = load_files([MINI])
+    alone = split(mini)
+    with_seed = split([*load_seed(), *mini])
     for name in (TRAIN, VALIDATION, TEST):
-        present = {(a.lang, a.label) for a in parts[name]}
-        for lang in ("en", "es", "fr", "ht", "pt"):
-            assert (lang, 0) in present and (lang, 1) in present, (name, lang)
-    assert 0.6 < len(parts[TRAIN]) / len(ads) < 0.8
+        mini_ids = {a.id for a in mini}
+        assert [a.id for a in with_seed[name] if a.id in mini_ids] == [a.id for a in alone[name]]
+
+
+def test_a_user_ad_reusing_a_seed_id_is_placed_like_that_seed_ad() -> None:
+    fixed = load_split_file()
+    test_id = next(i for i, part in fixed.items() if part == TEST)
+    ad = LabelledAd(id=test_id, text="Some other text", label=0)
+    assert split([ad])[TEST] == [ad]
+
+
+def test_split_file_digest_and_bad_split_files(tmp_path: Path) -> None:
+    assert len(split_sha256()) == 64
+    assert split_sha256() == split_sha256(SPLIT_FILE)
+    bad = tmp_path / "split.json"
+    with pytest.raises(CorpusError, match="seed split file not found"):
+        split([], split_file=bad)
+    for content, reason in [
+        ("{", "cannot read the seed split file"),
+        ('{"train": [], "validation": []}', "'test' must be a list of ad ids"),
+        ('{"train": ["a"], "validation": [1], "test": []}', "'validation' must be a list"),
+        ('{"train": ["a"], "validation": [], "test": ["a"]}', "'a' is in both train and test"),
+    ]:
+        bad.write_text(content, encoding="utf-8")
+        with pytest.raises(CorpusError, match=reason):
+            load_split_file(bad)
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_line(tmp_path: Path) -> None:
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"text": "Cook", "label": 0}).encode() + b"\n")
+    assert [a.text for a in load_jsonl(path)] == ["Cook"]

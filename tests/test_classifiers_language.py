@@ -1,6 +1,12 @@
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
 import pytest
 
-from classifiers.language import LanguageIdentifier, identify, normalise_lang
+from classifiers.language import LanguageIdentifier, default_identifier, identify, normalise_lang
+from classifiers.nlp import LANGUAGES
 
 
 @pytest.mark.parametrize(
@@ -50,3 +56,98 @@ def test_without_profiles_function_words_still_decide() -> None:
 )
 def test_language_tags_are_normalised(given: str | None, expected: str | None) -> None:
     assert normalise_lang(given) == expected
+
+
+# --- held-out short ads (tests/data/lang_short.jsonl, written for this test, not in the seed)
+
+SHORT = Path(__file__).parent / "data" / "lang_short.jsonl"
+
+
+def _short_ads() -> list[dict[str, str]]:
+    with SHORT.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def test_held_out_set_covers_every_language() -> None:
+    ads = _short_ads()
+    counts = Counter(ad["lang"] for ad in ads)
+    assert set(counts) == {*LANGUAGES, "other"}
+    assert min(counts.values()) >= 40
+    assert {ad["kind"] for ad in ads} == {"short", "mixed", "other"}
+
+
+@pytest.mark.parametrize("lang", [*LANGUAGES, "other"])
+def test_short_ads_are_identified_per_language(lang: str) -> None:
+    ads = [ad for ad in _short_ads() if ad["lang"] == lang]
+    wrong = [(ad["text"], identify(ad["text"])) for ad in ads if identify(ad["text"]) != lang]
+    assert len(wrong) <= 0.1 * len(ads), wrong
+
+
+def test_short_ads_overall_accuracy() -> None:
+    ads = _short_ads()
+    right = sum(identify(ad["text"]) == ad["lang"] for ad in ads)
+    assert right / len(ads) >= 0.95
+
+
+def test_mixed_language_ads_take_the_main_language() -> None:
+    mixed = [ad for ad in _short_ads() if ad["kind"] == "mixed"]
+    assert len(mixed) >= 10
+    assert [identify(ad["text"]) for ad in mixed] == [ad["lang"] for ad in mixed]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Travay lakay Kanada, viza peye, WhatsApp", "ht"),
+        ("Nou ka chèché moun pou twavay asou bato", "ht"),  # Saint Lucian Kwéyòl
+        ("Nous cherchons du personnel pour le bateau", "fr"),
+        ("Niñera para cuidar dos niños", "es"),  # "dos" is Portuguese too; "ñ" is not
+        ("Babá para cuidar de duas crianças", "pt"),
+        ("Offre d'emploi pour cuisiniers", "fr"),  # elided "d'" counts as French
+        ("Lavoro all'estero, biglietto pagato", "other"),  # Italian "all'"
+        ("Straße Arbeit", "other"),
+    ],
+)
+def test_close_pairs_and_elisions(text: str, lang: str) -> None:
+    assert identify(text) == lang
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "💰💰💰 📱📱",
+        "+1 758 555 0123",
+        "🔥🔥 $$$ 🔥🔥",
+        "  \n\t ",
+        "招聘年轻女性，无需经验 WhatsApp",
+        "Кельнер потрібен терміново",
+        "WhatsApp",
+    ],
+)
+def test_no_language_evidence_is_other(text: str) -> None:
+    assert identify(text) == "other"
+
+
+def test_only_the_beginning_of_a_long_ad_is_read() -> None:
+    text = "Nou bezwen fanm pou travay nan otèl, nou peye tikè. " * 10 + "the and of " * 5000
+    assert identify(text) == "ht"
+
+
+def test_identify_is_fast() -> None:
+    ads = [ad["text"] for ad in _short_ads()]
+    long_ad = " ".join(ads[:40])  # about 300 words: only its beginning is read
+    ident = default_identifier()
+    ident.identify(long_ad)  # warm the per-word cache, as a running crawl has it
+    start = time.process_time()
+    for _ in range(20):
+        ident.identify(long_ad)
+        for text in ads:
+            ident.identify(text)
+    per_ad = (time.process_time() - start) / (20 * (len(ads) + 1))
+    # Typically 10-40 µs; the bound leaves room for a slow, shared test machine.
+    assert per_ad < 0.0003, f"{per_ad * 1e6:.0f} µs per ad"
+
+
+def test_partial_profiles_do_not_favour_the_languages_without_one() -> None:
+    only_en = LanguageIdentifier({"en": {" th": -2.0, "the": -2.0}})
+    assert only_en.identify("Nous recherchons une serveuse pour notre restaurant") == "fr"

@@ -11,6 +11,7 @@ from fastapi.security import APIKeyCookie
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
+from index.scores import history as score_history
 from index.search import QueryError, SearchFilters
 from web.auth import require_api_user, require_page_user
 from web.pages import AD_ID_PATTERN, MAX_QUERY_CHARS
@@ -81,6 +82,24 @@ class IndicatorOut(BaseModel):
     evidence: list[EvidenceOut]
 
 
+class TermOut(BaseModel):
+    term: str = Field(description="A word, a two-word phrase or an indicator feature")
+    weight: float = Field(description="Share of the model's log-odds; > 0 towards a lure")
+    start: int | None = Field(description="First occurrence in the ad text; null if not placed")
+    end: int | None
+    kind: str = Field(description='"word", "phrase" or "indicator"')
+
+
+class EntityOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="phone, handle, email, wage, age, place...")
+    value: str = Field(description="Normalised: E.164 for phones, name@domain for emails")
+    start: int = Field(description="Offsets into the ad text")
+    end: int
+    text: str = Field(description="The words read")
+
+
 class CaptureOut(BaseModel):
     kind: str = Field(description="manifest | warc | dom | screenshot")
     sha256: str
@@ -130,6 +149,10 @@ class AdOut(BaseModel):
     model_version: str
     structured: dict[str, Any]
     captures: list[CaptureOut] = Field(description="Evidence of the last capture")
+    top_terms: list[TermOut] = Field(
+        default_factory=list, description="What pushed the score, towards a lure first"
+    )
+    entities: list[EntityOut] = Field(default_factory=list)
     first_seen: str
     last_seen: str
     removed_at: str | None = Field(description="When the ad was found gone; null while live")
@@ -233,6 +256,7 @@ def api_ad(request: Request, ad_id: Annotated[str, Path(pattern=AD_ID_PATTERN)])
         removal_reason=stored.removal_reason,
         versions=[v.summary() for v in store.history(ad_id)],
         events=[e.to_dict() for e in store.events(ad_id)],
+        scores=[s.to_dict() for s in score_history(store.engine, ad_id)],
     )
     return data
 

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from index.search import QueryError, SearchFilters, Status
 from web.auth import log_in, log_out, require_page_user, session_user
 from web.evidence import mark_ad
+from web.explanations import explain_ad
 from web.history import MAX_VERSIONS_SHOWN, event_views, version_views
 from web.security import CSRF_FIELD, csrf_ok, is_web_url, safe_next
 from web.state import get_state
@@ -251,5 +252,6 @@ def ad_page(
         "versions": version_views(history),
         "versions_hidden": max(0, len(history) - MAX_VERSIONS_SHOWN),
         "events": event_views(store.events(ad_id)),
+        "why": explain_ad(ad),
     }
     return render(request, "ad.html", context)

@@ -57,6 +57,8 @@ class ClassifyPipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("LUREWATCH_CLASSIFY", True):
             raise NotConfigured("LUREWATCH_CLASSIFY is False: ads are not scored")
+        if crawler.settings.getbool("LUREWATCH_INGEST_WORKER", False):
+            raise NotConfigured("the ingest worker process does this (LUREWATCH_INGEST_WORKER)")
         assert crawler.stats is not None
         return cls(
             lurewatch_settings(crawler.settings),

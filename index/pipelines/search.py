@@ -37,6 +37,8 @@ class SearchIndexPipeline:
     def from_crawler(cls, crawler: Crawler) -> SearchIndexPipeline:
         if not crawler.settings.getbool("LUREWATCH_INDEX", True):
             raise NotConfigured("LUREWATCH_INDEX is off")
+        if crawler.settings.getbool("LUREWATCH_INGEST_WORKER", False):
+            raise NotConfigured("the ingest worker process does this (LUREWATCH_INGEST_WORKER)")
         return cls(
             crawler,
             crawler.settings.getint("LUREWATCH_INDEX_BATCH", 200),

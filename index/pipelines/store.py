@@ -26,6 +26,8 @@ class StorePipeline:
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         if not crawler.settings.getbool("LUREWATCH_STORE", True):
             raise NotConfigured("LUREWATCH_STORE is off")
+        if crawler.settings.getbool("LUREWATCH_INGEST_WORKER", False):
+            raise NotConfigured("the ingest worker process does this (LUREWATCH_INGEST_WORKER)")
         return cls(crawler)
 
     def open_spider(self) -> None:

@@ -1,0 +1,122 @@
+"""The text one entity pass reads: the normalised copy the finders match on, the spans
+already claimed by an earlier finder, and the way back to the original characters."""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from classifiers.normalize import Normalised
+from core.ad import Entity
+
+MAX_ENTITY_TEXT = 200
+# Left over after a digit when an emoji keycap ("7️⃣") is folded to "7".
+_KEYCAP_TAIL = frozenset("\ufe0f\u20e3\ufe0e")
+
+
+def _base_letter(ch: str) -> str:
+    if ch.isascii():
+        return ch
+    decomposed = unicodedata.normalize("NFD", ch)
+    return decomposed[0] if decomposed and decomposed[0].isascii() else ch
+
+
+_DIGITS = re.compile(r"[0-9][0-9]*")
+# Accented Latin letters to their base letter, one character for one, so offsets hold.
+# (re.sub over the few accented letters is several times faster than str.translate.)
+_FOLD = {chr(c): _base_letter(chr(c)) for c in range(0xC0, 0x250)}
+_ACCENTED = re.compile("[\u00c0-\u024f]")
+_BEYOND_LATIN = re.compile(r"[^\x00-\u024f]")
+_NOT_WORD = str.maketrans(dict.fromkeys(string.punctuation + "«»“”‘’¡¿…–—·•", " "))
+
+
+def wordlist(text: str) -> list[str]:
+    """A vocabulary written as one string of words (kept readable in the source)."""
+    return text.split()
+
+
+def _fold_match(m: re.Match[str]) -> str:
+    return _FOLD[m.group()]
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents, as ``Scan.folded`` reads the ad (for names in config)."""
+    return "".join(_base_letter(c) for c in unicodedata.normalize("NFKC", text).lower())
+
+
+@dataclass
+class Scan:
+    """``light`` is the normalised text (lowercase, NFKC, invisible characters removed,
+    digits kept); ``folded`` is ``light`` without accents and with every Unicode digit as
+    ASCII. Both have the same length, so one offset serves both."""
+
+    original: str
+    norm: Normalised
+    lang: str
+    region: str | None = None
+    claimed: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def light(self) -> str:
+        return self.norm.light
+
+    @cached_property
+    def folded(self) -> str:
+        light = self.norm.light
+        if light.isascii():
+            return light
+        folded = _ACCENTED.sub(_fold_match, light)
+        exotic = [m.start() for m in _BEYOND_LATIN.finditer(folded) if m.group().isdigit()]
+        if not exotic:
+            return folded
+        chars = list(folded)
+        for i in exotic:  # digits of other scripts, "❶"
+            chars[i] = str(unicodedata.digit(chars[i]))
+        return "".join(chars)
+
+    @cached_property
+    def numbers(self) -> list[tuple[int, int]]:
+        """Spans of the digit sequences in ``folded``: where numbers can start."""
+        return [m.span() for m in _DIGITS.finditer(self.folded)]
+
+    @cached_property
+    def words(self) -> list[str]:
+        """The words of ``folded`` (punctuation dropped), to test cheaply whether a finder
+        has anything to look for."""
+        return self.folded.translate(_NOT_WORD).split()
+
+    @cached_property
+    def word_set(self) -> frozenset[str]:
+        return frozenset(self.words)
+
+    def free(self, start: int, end: int) -> bool:
+        return not any(s < end and start < e for s, e in self.claimed)
+
+    def claim(self, start: int, end: int) -> None:
+        self.claimed.append((start, end))
+
+    def entity(
+        self,
+        type_: str,
+        value: str,
+        start: int,
+        end: int,
+        attrs: dict[str, Any] | None = None,
+    ) -> Entity:
+        """An entity for the normalised characters ``start``..``end``, placed in the original."""
+        a, b = self.norm.original_span(start, end)
+        original = self.original
+        while b < len(original) and original[b] in _KEYCAP_TAIL:
+            b += 1
+        return Entity(
+            type=type_,
+            value=value,
+            start=a,
+            end=b,
+            text=original[a:b][:MAX_ENTITY_TEXT],
+            attrs=attrs or {},
+        )

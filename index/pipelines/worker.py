@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Any, ClassVar, TypeVar
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
+
+from core.ad import Ad, AdRemoved
+from core.settings import Settings
+from crawlers.config import lurewatch_settings
+from index.ingest import Steps, apply_changes
+from index.worker import WorkerClient, WorkerError, outcomes_of
+
+# What the crawlers yield: an ad, or the finding that a stored one is gone.
+Item = TypeVar("Item", bound=Ad | AdRemoved)
+log = logging.getLogger("lurewatch.ingest")
+
+
+def steps_from(crawler: Crawler) -> Steps:
+    s = crawler.settings
+    return Steps(
+        classify=s.getbool("LUREWATCH_CLASSIFY", True),
+        store=s.getbool("LUREWATCH_STORE", True),
+        index=s.getbool("LUREWATCH_INDEX", True),
+        index_batch=s.getint("LUREWATCH_INDEX_BATCH", 200),
+    )
+
+
+class _Shared:
+    """One worker per crawl process and home, shared by the crawlers (one per source) of
+    that process; replies are routed back to the crawler that sent the batch."""
+
+    lock = threading.Lock()
+    clients: ClassVar[dict[tuple[str, Steps], tuple[WorkerClient, int]]] = {}
+    routes: ClassVar[dict[int, IngestWorkerPipeline]] = {}
+
+
+class IngestWorkerPipeline:
+    """Sends ads to the ingest worker process in small batches and finishes each item when
+    the worker has scored, stored and indexed it (so ``item_scraped``, which marks the page
+    fetched, still means "stored"). Replaces the classify, store and search-index pipelines
+    when ``LUREWATCH_INGEST_WORKER`` is on; they switch themselves off then."""
+
+    def __init__(
+        self, crawler: Crawler, settings: Settings, steps: Steps, batch: int, wait: float
+    ) -> None:
+        self.crawler, self.settings, self.steps = crawler, settings, steps
+        self.batch, self.wait = batch, wait
+        self.client: WorkerClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiting: list[tuple[Any, asyncio.Future[None]]] = []
+        self._sent: dict[int, list[tuple[Any, asyncio.Future[None]]]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._failed: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> IngestWorkerPipeline:
+        if not crawler.settings.getbool("LUREWATCH_INGEST_WORKER", False):
+            raise NotConfigured("LUREWATCH_INGEST_WORKER is off: ads are ingested in-process")
+        steps = steps_from(crawler)
+        if not steps.any():
+            raise NotConfigured("classify, store and index are all off")
+        pipeline = cls(
+            crawler,
+            lurewatch_settings(crawler.settings),
+            steps,
+            batch=max(1, crawler.settings.getint("LUREWATCH_CLASSIFY_BATCH", 32)),
+            wait=max(0.0, crawler.settings.getfloat("LUREWATCH_CLASSIFY_WAIT", 0.02)),
+        )
+        return pipeline
+
+    @property
+    def _key(self) -> tuple[str, Steps]:
+        return (str(self.settings.home_dir), self.steps)
+
+    async def open_spider(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        # In a thread: starting the worker waits for its model (a first run trains one).
+        self.client = await asyncio.to_thread(self._acquire)
+
+    def _acquire(self) -> WorkerClient:
+        with _Shared.lock:
+            entry = _Shared.clients.get(self._key)
+            if entry is None:
+                client = WorkerClient(self.settings, self.steps)
+                client.start(_dispatch)
+                entry = (client, 0)
+            _Shared.clients[self._key] = (entry[0], entry[1] + 1)
+            return entry[0]
+
+    async def close_spider(self) -> None:
+        self._send_batch()
+        pending = [done for batch in self._sent.values() for _, done in batch]
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+        client = self.client
+        if client is None:
+            return
+        with _Shared.lock:
+            entry = _Shared.clients[self._key]
+            last = entry[1] == 1
+            if last:
+                del _Shared.clients[self._key]
+            else:
+                _Shared.clients[self._key] = (entry[0], entry[1] - 1)
+        if last:
+            await asyncio.to_thread(client.close)
+            self._count("lurewatch/ads_indexed", client.indexed)
+
+    async def process_item(self, item: Item) -> Item:
+        if self._failed is not None:
+            raise WorkerError(self._failed)
+        assert self._loop is not None, "open_spider starts the worker"
+        done: asyncio.Future[None] = self._loop.create_future()
+        self._waiting.append((item, done))
+        if len(self._waiting) >= self.batch:
+            self._send_batch()
+        elif self._timer is None:
+            self._timer = self._loop.call_later(self.wait, self._send_batch)
+        await done
+        return item
+
+    def _send_batch(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch, self._waiting = self._waiting, []
+        if not batch or self.client is None:
+            return
+        try:
+            batch_id = self.client.send([item for item, _ in batch])
+        except WorkerError as exc:
+            self._fail_all(str(exc), batch)
+            return
+        self._sent[batch_id] = batch
+        _Shared.routes[batch_id] = self
+
+    def _reply(self, message: dict[str, Any]) -> None:
+        """On the event loop: a batch came back."""
+        batch = self._sent.pop(message["id"], [])
+        if message["op"] == "failed":
+            self._fail_all(f"ingest failed: {message.get('message')}", batch, stop=False)
+            return
+        for (item, done), outcome in zip(batch, outcomes_of(message), strict=True):
+            if isinstance(item, Ad):
+                apply_changes(item, outcome.changed)
+                if outcome.scored:
+                    self._count("lurewatch/ads_classified")
+                    if outcome.flagged:
+                        self._count("lurewatch/ads_flagged")
+            if outcome.stored == "removed":
+                self._count("lurewatch/ads_removed")
+            elif outcome.stored and outcome.stored != "not_removed":
+                self._count(f"lurewatch/ads_{outcome.stored}")
+            if not done.done():
+                done.set_result(None)
+
+    def _died(self, reason: str) -> None:
+        """On the event loop: the worker is gone. Items in flight fail (their pages are not
+        marked fetched, so the next crawl fetches them again) and the crawl stops: pages it
+        fetched now could not be stored."""
+        self._fail_all(reason, [x for batch in self._sent.values() for x in batch])
+        self._sent.clear()
+
+    def _fail_all(
+        self, reason: str, batch: list[tuple[Any, asyncio.Future[None]]], stop: bool = True
+    ) -> None:
+        for _, done in batch:
+            if not done.done():
+                done.set_exception(WorkerError(reason))
+        if stop and self._failed is None:
+            self._failed = reason
+            log.error("%s: stopping the crawl", reason)
+            if self.crawler.engine is not None:
+                deferred_from_coro(
+                    self.crawler.engine.close_spider_async(reason="ingest_worker_failed")
+                )
+
+    def _count(self, key: str, value: int = 1) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key, value)
+
+
+def _dispatch(message: dict[str, Any]) -> None:
+    """From the reader thread: hand a reply to the pipeline that sent the batch, on its loop."""
+    if message["op"] in ("done", "failed"):
+        owner = _Shared.routes.pop(message["id"], None)
+        if owner is not None and owner._loop is not None:
+            owner._loop.call_soon_threadsafe(owner._reply, message)
+    elif message["op"] == "died":
+        for owner in {id(o): o for o in _Shared.routes.values()}.values():
+            if owner._loop is not None:
+                owner._loop.call_soon_threadsafe(owner._died, message["message"])
+        _Shared.routes.clear()

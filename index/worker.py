@@ -1,0 +1,214 @@
+"""The ingest worker: a child process that scores, stores and indexes the crawl's ads, so the
+crawl's own process (Scrapy is single-threaded) spends its core on fetching and extracting.
+
+The two talk over a pipe in JSON (never pickle: ads are scraped content). The crawl sends
+``{"op": "batch", "id": N, "items": [...]}`` and finally ``{"op": "close"}``; the worker
+answers ``ready`` once its model is loaded, ``done``/``failed`` per batch and ``closed`` with
+the number of ads indexed. A worker whose parent dies sees the pipe close and exits; what it
+committed stays, and ads it had not stored are not marked fetched, so the next crawl fetches
+them again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import queue
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import asdict
+from multiprocessing.connection import Connection
+from typing import Any
+
+from core.ad import Ad, AdRemoved
+from core.settings import Settings
+from index.ingest import Ingest, Outcome, Steps, item_from_wire, item_to_wire
+
+log = logging.getLogger("lurewatch.ingest")
+# Far above a batch of capped ads; a larger message means something is wrong.
+MAX_MESSAGE_BYTES = 512 * 1024 * 1024
+
+
+class WorkerError(RuntimeError):
+    pass
+
+
+def _send(conn: Connection, message: dict[str, Any]) -> None:
+    conn.send_bytes(json.dumps(message, ensure_ascii=False).encode())
+
+
+def _receive(conn: Connection) -> dict[str, Any]:
+    message = json.loads(conn.recv_bytes(MAX_MESSAGE_BYTES))
+    if not isinstance(message, dict) or "op" not in message:
+        raise WorkerError(f"unexpected message from the other side: {str(message)[:200]}")
+    return message
+
+
+# --- the child -------------------------------------------------------------------------------
+
+
+def worker_main(conn: Connection, settings_json: str, steps_json: str) -> None:
+    settings = Settings.model_validate_json(settings_json)
+    steps = Steps(**json.loads(steps_json))
+
+    def announce(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    ingest = Ingest(settings, steps, announce=announce)
+    try:
+        version = ingest.open()
+    except Exception as exc:  # the crawl shows this and stops: nothing can be stored
+        _send(conn, {"op": "error", "message": f"{type(exc).__name__}: {exc}"})
+        return
+    _send(conn, {"op": "ready", "model_version": version})
+    try:
+        while True:
+            message = _receive(conn)
+            if message["op"] == "close":
+                ingest.close()
+                _send(conn, {"op": "closed", "indexed": ingest.indexed})
+                return
+            if message["op"] != "batch":
+                raise WorkerError(f"unknown op {message['op']!r}")
+            try:
+                items = [item_from_wire(m) for m in message["items"]]
+                outcomes = ingest.process(items)
+            except Exception as exc:
+                log.exception("ingest batch %s failed", message.get("id"))
+                _send(
+                    conn,
+                    {
+                        "op": "failed",
+                        "id": message["id"],
+                        "message": f"{type(exc).__name__}: {exc}",
+                    },
+                )
+                continue
+            _send(
+                conn, {"op": "done", "id": message["id"], "results": [asdict(o) for o in outcomes]}
+            )
+    except (EOFError, OSError):
+        return  # the crawl process is gone: exit without committing more
+
+
+# --- the parent ------------------------------------------------------------------------------
+
+OnReply = Callable[[dict[str, Any]], None]
+
+
+class WorkerClient:
+    """The crawl's end: starts the child, sends batches, hands each reply to ``on_reply``
+    from a reader thread (the caller moves it onto its event loop)."""
+
+    def __init__(self, settings: Settings, steps: Steps) -> None:
+        self.settings, self.steps = settings, steps
+        self._lock = threading.Lock()
+        self._conn: Connection | None = None
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._reader: threading.Thread | None = None
+        self._writer: threading.Thread | None = None
+        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._writer_error: str | None = None
+        self._next_id = 0
+        self.model_version: str | None = None
+        self.indexed = 0
+
+    def start(self, on_reply: OnReply) -> None:
+        """Blocks until the worker has loaded what it needs (the model may be trained on a
+        first run: minutes); raises ``WorkerError`` with the worker's reason if it could not."""
+        # spawn, not fork: the crawl process runs threads (Twisted's pool, Playwright).
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe(duplex=True)
+        self._process = context.Process(
+            target=worker_main,
+            args=(child, self.settings.model_dump_json(), json.dumps(asdict(self.steps))),
+            name="lurewatch-ingest",
+            daemon=True,
+        )
+        self._process.start()
+        child.close()
+        self._conn = parent
+        try:
+            first = _receive(parent)
+        except (EOFError, OSError) as exc:
+            raise WorkerError(f"the ingest worker exited while starting ({self._exit()})") from exc
+        if first["op"] != "ready":
+            self._process.join(5)
+            raise WorkerError(f"the ingest worker could not start: {first.get('message')}")
+        self.model_version = first.get("model_version")
+        self._reader = threading.Thread(
+            target=self._read, args=(on_reply,), name="lurewatch-ingest-reader", daemon=True
+        )
+        self._reader.start()
+        self._writer = threading.Thread(
+            target=self._write, name="lurewatch-ingest-writer", daemon=True
+        )
+        self._writer.start()
+
+    def send(self, items: list[Ad | AdRemoved]) -> int:
+        """Queues a batch; a writer thread sends it, so the caller never waits for the worker
+        to read (a full pipe would otherwise hold the crawl's event loop)."""
+        if self._conn is None or self._writer_error is not None:
+            raise WorkerError(self._writer_error or "the ingest worker is not running")
+        with self._lock:
+            self._next_id += 1
+            batch_id = self._next_id
+        wire = {"op": "batch", "id": batch_id, "items": [item_to_wire(i) for i in items]}
+        self._outbox.put(json.dumps(wire, ensure_ascii=False).encode())
+        return batch_id
+
+    def _write(self) -> None:
+        assert self._conn is not None
+        while True:
+            data = self._outbox.get()
+            if data is None:
+                return
+            try:
+                self._conn.send_bytes(data)
+            except (OSError, ValueError) as exc:
+                self._writer_error = f"could not send to the ingest worker: {exc}"
+                return
+
+    def close(self, timeout: float = 120.0) -> None:
+        """Asks the worker to index what is pending and exit; waits for it."""
+        if self._conn is None or self._process is None:
+            return
+        self._outbox.put(json.dumps({"op": "close"}).encode())
+        self._outbox.put(None)
+        if self._writer is not None:
+            self._writer.join(timeout)
+        if self._reader is not None:
+            self._reader.join(timeout)
+        self._process.join(timeout)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(5)
+        self._conn.close()
+        self._conn = None
+
+    def _read(self, on_reply: OnReply) -> None:
+        assert self._conn is not None
+        while True:
+            try:
+                message = _receive(self._conn)
+            except (EOFError, OSError, WorkerError, ValueError):
+                on_reply({"op": "died", "message": f"the ingest worker exited ({self._exit()})"})
+                return
+            if message["op"] == "closed":
+                self.indexed = int(message.get("indexed", 0))
+                on_reply(message)
+                return
+            on_reply(message)
+
+    def _exit(self) -> str:
+        if self._process is None:
+            return "not started"
+        self._process.join(1)
+        code = self._process.exitcode
+        return "still running" if code is None else f"exit code {code}"
+
+
+def outcomes_of(message: dict[str, Any]) -> list[Outcome]:
+    return [Outcome(**r) for r in message["results"]]
