@@ -147,8 +147,9 @@ def train(
         list[str] | None,
         typer.Option(
             "--data",
-            help="'seed' (the bundled corpus, the default) or a labelled .jsonl/.csv/.tsv file; "
-            "repeatable.",
+            help="'seed' (the bundled corpus, the default), 'store' (reviewers' decisions in the"
+            " case store, with the seed unless other data is given) or a labelled"
+            " .jsonl/.csv/.tsv file; repeatable.",
         ),
     ] = None,
     seed: int = 0,

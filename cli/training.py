@@ -16,9 +16,28 @@ from classifiers.tabular import DEFAULT_NEGATIVE, DEFAULT_POSITIVE, Columns
 from core.settings import Settings
 
 
+# `--data store`: the reviewers' decisions in the case store, with the stored ads' text.
+STORE = "store"
+
+
 def data_entries(data: Sequence[str] | None) -> list[Path | str]:
-    """``seed`` means the bundled seed corpus, anything else a file."""
-    return [SEED if entry == SEED else Path(entry) for entry in data or []]
+    """``seed`` means the bundled seed corpus, ``store`` the reviewers' decisions (read
+    separately, see ``store_ads``), anything else a file."""
+    return [SEED if entry == SEED else Path(entry) for entry in data or [] if entry != STORE]
+
+
+def store_ads(settings: Settings, data: Sequence[str] | None) -> list[LabelledAd]:
+    if STORE not in (data or []):
+        return []
+    from index.labels import labelled_ads
+
+    ads = labelled_ads(settings)
+    if not ads:
+        raise CorpusError(
+            "--data store: the case store holds no reviewers' decisions yet"
+            " (import some with `lurewatch label-queue --import FILE`)"
+        )
+    return ads
 
 
 def run_training(
@@ -46,7 +65,11 @@ def run_training(
             positive=tuple(positive_labels) or DEFAULT_POSITIVE,
             negative=tuple(negative_labels) or DEFAULT_NEGATIVE,
         )
-        info = train(settings, data_entries(data) or None, seed=seed, ads=ads, columns=columns)
+        ads = [*ads, *store_ads(settings, data)]
+        entries = data_entries(data)
+        if not entries and ads:
+            entries = [SEED]  # decisions alone are too few to train on: with the seed corpus
+        info = train(settings, entries or None, seed=seed, ads=ads, columns=columns)
     except (CorpusError, TrainingError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise typer.Exit(2) from exc

@@ -128,3 +128,38 @@ def test_too_little_data_exits_2(settings: Settings, tmp_path: Path) -> None:
     result = runner.invoke(app, ["train", "--data", str(data)])
     assert result.exit_code == 2
     assert "the train part needs at least 2 ads of each label" in result.stderr
+
+
+def test_reviewers_decisions_in_the_store_are_training_data(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from index.labels import Decision, Decisions
+    from index.store import Store
+    from tests.factories import make_ad
+
+    result = runner.invoke(app, ["train", "--data", "store"])
+    assert result.exit_code == 2
+    assert "holds no reviewers' decisions yet" in result.stderr
+
+    store = Store(settings)
+    decisions = []
+    for n, line in enumerate(MINI.read_text(encoding="utf-8").splitlines()):
+        ad = json.loads(line)
+        stored = make_ad(f"http://127.0.0.1:9/ad/{n}", ad["title"], ad["text"], lang=ad["lang"])
+        store.upsert(stored)
+        decisions.append(
+            Decision(stored.id, ad["label"], "analyst", "2026-11-20T10:00:00+00:00", "jsonl")
+        )
+    store.close()
+    labels = Decisions(settings)
+    assert labels.record(decisions) == len(decisions)
+    labels.close()
+
+    csv_data = jobs_csv(tmp_path)
+    result = runner.invoke(app, ["train", "--data", str(csv_data), "--data", "store", *OPTIONS])
+    assert result.exit_code == 0, result.output
+    meta = read_meta(settings.models_dir, current_version(settings.models_dir) or "")
+    fitted = {i for part in ("train", "validation") for i in meta["ids"][part]}
+    # The decisions (ids are the stored ads' ids) were trained on next to the CSV's rows.
+    assert fitted & {d.ad_id for d in decisions}
+    assert fitted & {f"job-{n}" for n in range(1, 25)}
