@@ -277,10 +277,8 @@ def evaluate(
     if not ads:
         raise EvaluationError(f"no labelled ads in {source}")
     clf = load_classifier(settings, announce=announce, version=version)
-    results = clf.classify_many([AdText(a.text, a.title, a.lang) for a in ads])
-    extractor = IndicatorExtractor.from_file(
-        settings.models_dir / clf.version / registry.INDICATORS_FILE
-    )
+    results = clf.classify_many([AdText(a.text, a.title, a.lang) for a in ads], explain=False)
+    extractor = registry.extractor_of(settings.models_dir / clf.version)
     absent = [
         _absent(extractor, ad, r.lang, settings.max_ad_chars)
         for ad, r in zip(ads, results, strict=True)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from classifiers.entities import WageReference, entities_from
+from classifiers.entities.config import load_places
+from classifiers.entities.places import Gazetteer
 from classifiers.errors import IndicatorConfigError
 from classifiers.nlp import LANGUAGES, Tokens, tokens
 from classifiers.normalize import Normalised, normalise
@@ -21,10 +23,9 @@ from classifiers.patterns import (
     TokenPattern,
     compile_pattern,
     cue_norms,
-    first_norms,
 )
 from classifiers.taxonomy import Taxonomy, load_taxonomy
-from classifiers.tokenmatch import PatternSet, UnsupportedPattern
+from classifiers.tokenmatch import TokenMatcher, UnsupportedPattern
 from core.ad import Entity, Evidence, Indicator
 
 MAX_EVIDENCE = 8
@@ -47,27 +48,18 @@ class Extraction:
 
 @dataclass
 class _Group:
-    """One pattern string of an indicator (as spaCy Matcher patterns), with the norms any
-    match starts with."""
+    """One pattern string of an indicator, as spaCy Matcher token patterns."""
 
     code: str
     kind: str
     patterns: list[TokenPattern]
-    starts: frozenset[str] | None  # None: may start at any token
-
-
-# (code, kind, the group's patterns that can start there)
-_Entry = tuple[str, str, PatternSet]
 
 
 @dataclass
 class _Compiled:
     groups: list[_Group]
     cues: frozenset[str]
-    # A pattern only runs where its first word occurs: first norm -> the groups' patterns
-    # that start with it. Groups whose patterns may start anywhere run at every token.
-    anchored: dict[str, list[_Entry]]
-    anywhere: list[_Entry]
+    matcher: TokenMatcher  # all groups' patterns; group numbers index ``groups``
 
 
 @dataclass
@@ -83,17 +75,29 @@ class _Found:
 
 
 class IndicatorExtractor:
-    def __init__(self, taxonomy: Taxonomy, wages: WageReference | None = None) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        wages: WageReference | None = None,
+        gazetteer: Gazetteer | None = None,
+    ) -> None:
         self.taxonomy = taxonomy
         self.wages = wages or WageReference.from_file()
+        self.gazetteer = gazetteer
         self._compiled: dict[str, _Compiled] = {}
         self._lock = threading.Lock()
         self._derived = {s.derive: s for s in taxonomy.indicators if s.derive}
         self._specs = {s.code: s for s in taxonomy.indicators}
 
     @classmethod
-    def from_file(cls, path: Path) -> IndicatorExtractor:
-        return cls(load_taxonomy(path))
+    def from_file(
+        cls, path: Path, wages_file: Path | None = None, places_file: Path | None = None
+    ) -> IndicatorExtractor:
+        """The indicators in ``path``; wage references and gazetteer from the given files
+        (a model version's own copies), else from ``config/``."""
+        wages = WageReference.from_file(wages_file) if wages_file is not None else None
+        gazetteer = Gazetteer(load_places(places_file)) if places_file is not None else None
+        return cls(load_taxonomy(path), wages, gazetteer)
 
     def compiled(self, lang: str) -> _Compiled:
         """Build (once) the matcher for a language; raises on a bad pattern."""
@@ -122,16 +126,14 @@ class IndicatorExtractor:
                         raise IndicatorConfigError(
                             f"indicator {spec.code}, {kind} pattern {text!r} ({lang}): {exc}"
                         ) from exc
-                    groups.append(
-                        _Group(spec.code, kind, token_patterns, first_norms(token_patterns))
-                    )
+                    groups.append(_Group(spec.code, kind, token_patterns))
         negation = self.taxonomy.negation.cues
         cues = cue_norms(lang, [*negation.get("any", []), *negation.get(lang, [])])
         try:
-            anchored, anywhere = _index(groups)
+            matcher = TokenMatcher([g.patterns for g in groups])
         except UnsupportedPattern as exc:  # patterns.py wrote what tokenmatch cannot read
             raise IndicatorConfigError(f"indicator patterns ({lang}): {exc}") from exc
-        return _Compiled(groups, cues, anchored, anywhere)
+        return _Compiled(groups, cues, matcher)
 
     def extract(
         self, text: str, title: str = "", lang: str = "en", region: str | None = None
@@ -149,7 +151,7 @@ class IndicatorExtractor:
             normalised.append(norm.text)
             toks = tokens(lang, norm.text)
             self._match(compiled, toks, norm, original, field_name, found)
-            entities = entities_from(norm, original, lang, region)
+            entities = entities_from(norm, original, lang, region, self.gazetteer)
             if field_name == "text":
                 text_entities = entities
             self._signals(entities, field_name, found)
@@ -241,34 +243,11 @@ class IndicatorExtractor:
         ]
 
 
-def _index(groups: list[_Group]) -> tuple[dict[str, list[_Entry]], list[_Entry]]:
-    anchored: dict[str, list[_Entry]] = defaultdict(list)
-    anywhere: list[_Entry] = []
-    for group in groups:
-        if group.starts is None:
-            anywhere.append((group.code, group.kind, PatternSet(group.patterns)))
-            continue
-        for norm in sorted(group.starts):
-            fitting = [p for p in group.patterns if norm in (first_norms([p]) or ())]
-            anchored[norm].append((group.code, group.kind, PatternSet(fitting)))
-    return dict(anchored), anywhere
-
-
 def find_matches(compiled: _Compiled, toks: Tokens) -> list[tuple[str, str, int, int]]:
     """All matches as (code, kind, start, end): for each pattern group, every span its
-    patterns match, once (as spaCy's Matcher reports them, one key per group)."""
-    where: dict[str, list[int]] = defaultdict(list)
-    for i, norm in enumerate(toks.norms):
-        where[norm].append(i)
-    found: list[tuple[str, str, int, int]] = []
-    for norm in compiled.anchored.keys() & where.keys():
-        for code, kind, patterns in compiled.anchored[norm]:
-            for i in where[norm]:
-                found.extend((code, kind, i, end) for end in patterns.ends(toks, i))
-    for code, kind, patterns in compiled.anywhere:
-        for i in range(len(toks.norms)):
-            found.extend((code, kind, i, end) for end in patterns.ends(toks, i))
-    return found
+    patterns match, once (as spaCy's Matcher reports them with one key per group)."""
+    groups = compiled.groups
+    return [(groups[g].code, groups[g].kind, s, e) for g, s, e in compiled.matcher(toks)]
 
 
 def _negated(toks: Tokens, start: int, cues: frozenset[str], window: int) -> bool:

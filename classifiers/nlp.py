@@ -15,8 +15,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 
 import numpy as np
 import spacy
@@ -63,24 +62,42 @@ def _norm(token: spacy.tokens.Token) -> str:
     return strip_accents(token.lemma_ or token.lower_)
 
 
-@dataclass(frozen=True)
+# norm, hash of the norm, length, holds a line break, LIKE_NUM, IS_SPACE
+_Known = tuple[str, int, int, bool, bool, bool]
+
+
 class Tokens:
     """A text as the indicator matcher reads it: the spaCy ``doc`` and, per token, its
     norm, character offsets, whether it holds a line break, and its LIKE_NUM and IS_SPACE
-    flags. (``norm_`` is not set on the doc's tokens: :func:`analyse` does that.)"""
+    flags. (``norm_`` is not set on the doc's tokens: :func:`analyse` does that.) Only the
+    norms are built up front; the rest when first asked for, since most ads need few."""
 
-    doc: Doc
-    norms: list[str]
-    starts: list[int]
-    ends: list[int]
-    breaks: list[bool]
-    like_num: list[bool]
-    is_space: list[bool]
-    hashes: list[int]  # of the norms, in the doc's string store
+    def __init__(self, doc: Doc, starts: list[int], known: list[_Known]) -> None:
+        self.doc = doc
+        self.starts = starts
+        self._known = known
+        self.norms: list[str] = [k[0] for k in known]
 
+    @cached_property
+    def hashes(self) -> list[int]:
+        """Of the norms, in the doc's string store."""
+        return [k[1] for k in self._known]
 
-# norm, hash of the norm, length, holds a line break, LIKE_NUM, IS_SPACE
-_Known = tuple[str, int, int, bool, bool, bool]
+    @cached_property
+    def ends(self) -> list[int]:
+        return [start + k[2] for start, k in zip(self.starts, self._known, strict=True)]
+
+    @cached_property
+    def breaks(self) -> list[bool]:
+        return [k[3] for k in self._known]
+
+    @cached_property
+    def like_num(self) -> list[bool]:
+        return [k[4] for k in self._known]
+
+    @cached_property
+    def is_space(self) -> list[bool]:
+        return [k[5] for k in self._known]
 
 
 class _Analyser:
@@ -92,18 +109,14 @@ class _Analyser:
     def tokens(self, text: str) -> Tokens:
         doc = self._nlp.make_doc(text)
         if not len(doc):
-            return Tokens(doc, [], [], [], [], [], [], [])
-        columns = doc.to_array([ORTH, IDX])
-        orths: list[int] = columns[:, 0].tolist()
+            return Tokens(doc, [], [])
+        orths, starts = doc.to_array([ORTH, IDX]).T.tolist()
         known = self._known
         try:
             infos = [known[orth] for orth in orths]
         except KeyError:
             infos = self._learn(doc)
-        starts: list[int] = columns[:, 1].tolist()
-        norms, hashes, lengths, breaks, like_num, is_space = map(list, zip(*infos, strict=True))
-        ends = [start + length for start, length in zip(starts, lengths, strict=True)]
-        return Tokens(doc, norms, starts, ends, breaks, like_num, is_space, hashes)
+        return Tokens(doc, starts, infos)
 
     def _learn(self, doc: Doc) -> list[_Known]:
         """Lemmatise the doc with the pipeline's own components and remember every token."""

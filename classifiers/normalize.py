@@ -49,8 +49,14 @@ _EMAIL_OR_URL = re.compile(r"@[\w-]+\.[a-z]|://|www\.|\.(com|net|org|gov|edu)\b"
 _LEET_CHAR = re.compile("[" + re.escape("".join(_LEET)) + "]")
 # A whole run of non-space characters holding a leet character; the lookbehind keeps the
 # search linear (a match can only begin where a run begins).
-_LEET_RUN = re.compile(r"(?<!\S)\S*" + _LEET_CHAR.pattern + r"\S*")
+_LEET_RUN = re.compile(
+    r"(?<!\S)[^\s" + re.escape("".join(_LEET)) + "]*" + _LEET_CHAR.pattern + r"\S*"
+)
 # Four or more single letters joined by the same separator: "m o d e l s", "w-h-a-t-s".
+_LETTER = re.compile(r"[^\W\d_]")
+# What every spaced-out word holds ("s a s", a separator, letter, separator, letter,
+# separator): a cheap test that rules most texts out before _SPACED.
+_SPACED_HINT = re.compile(r"([ .\-*_·])[^\W\d_]\1[^\W\d_]\1")
 _SPACED = re.compile(r"(?<![^\W\d_])([^\W\d_])([ .\-*_·])(?:[^\W\d_]\2){2,}[^\W\d_](?![^\W\d_])")
 
 
@@ -168,6 +174,8 @@ def _undo_leet(text: str) -> str:
     out = list(text)
     for run in _LEET_RUN.finditer(text):
         word = run.group()
+        if not _LETTER.search(word):  # a number, price or phone: nothing to undo
+            continue
         letters = sum(c.isalpha() for c in word)
         leet = sum(c in _LEET for c in word)
         digits = sum(c.isdigit() for c in word)
@@ -188,7 +196,7 @@ def _undo_leet(text: str) -> str:
 
 
 def _spaced_separators(text: str) -> list[bool] | None:
-    if not _SPACED.search(text):
+    if not _SPACED_HINT.search(text) or not _SPACED.search(text):
         return None
     keep = [True] * len(text)
     for match in _SPACED.finditer(text):

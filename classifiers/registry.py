@@ -16,6 +16,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,12 +24,17 @@ from typing import Any
 import skops.io as sio
 
 from classifiers.errors import ModelIntegrityError, ModelNotFoundError, UntrustedModelError
+from classifiers.indicators import IndicatorExtractor
 from classifiers.model import LureModel
 
 MODEL_FILE = "model.skops"
 META_FILE = "meta.json"
 CARD_FILE = "MODEL_CARD.md"
 INDICATORS_FILE = "indicators.yml"
+# The other configuration a model's features depend on, versioned with it.
+WAGES_FILE = "wages.yml"
+PLACES_FILE = "places.yml"
+CONFIG_FILES = (WAGES_FILE, PLACES_FILE)
 CURRENT_FILE = "current"
 _VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,99}$")
 # Types beyond skops' built-in safe set that a LureModel contains. Anything else in a model
@@ -121,8 +127,10 @@ def save_version(
     meta: dict[str, Any],
     card: str,
     indicators_file: Path,
+    config_files: Mapping[str, Path] | None = None,
 ) -> Path:
-    """Write a complete version folder atomically (a half-written version never appears)."""
+    """Write a complete version folder atomically (a half-written version never appears).
+    ``config_files`` (name in ``CONFIG_FILES`` -> path) are copied in and hashed too."""
     check_version_name(version)
     target = models_dir / version
     if target.exists():
@@ -132,11 +140,18 @@ def save_version(
     try:
         (staging / MODEL_FILE).write_bytes(model_bytes)
         shutil.copyfile(indicators_file, staging / INDICATORS_FILE)
+        for name, source in sorted((config_files or {}).items()):
+            if name not in CONFIG_FILES:
+                raise ValueError(f"unknown model configuration file {name!r}")
+            shutil.copyfile(source, staging / name)
         meta = {
             **meta,
             "version": version,
             "model_sha256": sha256_bytes(model_bytes),
             "indicators_sha256": sha256_file(staging / INDICATORS_FILE),
+            "config_sha256": {
+                name: sha256_file(staging / name) for name in sorted(config_files or {})
+            },
         }
         (staging / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
         (staging / CARD_FILE).write_text(card, encoding="utf-8")
@@ -203,6 +218,7 @@ def load_version(models_dir: Path, version: str | None = None) -> StoredModel:
         raise ModelIntegrityError(
             f"{indicators} is missing or does not match the SHA-256 in {META_FILE}; refusing"
         )
+    _check_config_files(folder, meta)
     try:
         untrusted = set(sio.get_untrusted_types(data=data))
     except Exception as exc:  # a corrupt archive must not pass as "no untrusted types"
@@ -268,7 +284,29 @@ def verify_version(models_dir: Path, version: str) -> dict[str, Any]:
         raise ModelIntegrityError(
             f"{indicators} is missing or does not match the SHA-256 in {META_FILE}"
         )
+    _check_config_files(folder, meta)
     return meta
+
+
+def extractor_of(folder: Path) -> IndicatorExtractor:
+    """The indicator extractor a version was trained with: its own indicators.yml, and its
+    wages.yml / places.yml when it has them (older versions use ``config/``'s)."""
+    own = {name: folder / name for name in CONFIG_FILES if (folder / name).is_file()}
+    return IndicatorExtractor.from_file(
+        folder / INDICATORS_FILE, own.get(WAGES_FILE), own.get(PLACES_FILE)
+    )
+
+
+def _check_config_files(folder: Path, meta: dict[str, Any]) -> None:
+    recorded = meta.get("config_sha256") or {}
+    if not isinstance(recorded, dict):
+        raise ModelIntegrityError(f"{folder / META_FILE}: config_sha256 is not a mapping")
+    for name, digest in recorded.items():
+        path = folder / str(name)
+        if name not in CONFIG_FILES or not path.is_file() or sha256_file(path) != digest:
+            raise ModelIntegrityError(
+                f"{path} is missing or does not match the SHA-256 in {META_FILE}; refusing"
+            )
 
 
 def describe_versions(models_dir: Path) -> list[VersionInfo]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from classifiers import registry
-from classifiers.entities import UnknownRegionError, check_region
+from classifiers.entities import UnknownRegionError, check_region, region_from_host
 from classifiers.errors import ClassifierInputError
 from classifiers.explain import Explainer
 from classifiers.features import ad_input
@@ -17,7 +18,7 @@ from classifiers.language import OTHER, LanguageIdentifier, default_identifier, 
 from classifiers.model import LureModel
 from classifiers.nlp import LANGUAGES
 from classifiers.train import train
-from core.ad import Classification
+from core.ad import Ad, Classification
 from core.settings import Settings
 
 MAX_TITLE_CHARS = 1_000
@@ -34,6 +35,13 @@ class AdText:
     # The site's country (ISO code, e.g. "LC"): the default for phone numbers without "+",
     # bare "$" amounts and the wage reference when the ad names no place.
     region: str | None = None
+
+    @classmethod
+    def of(cls, ad: Ad) -> AdText:
+        """A crawled ad as the classifier reads it; the region comes from the site's
+        country domain, if it has one ("empleos.com.do" -> DO)."""
+        host = urlsplit(ad.url).hostname or ""
+        return cls(ad.text, ad.title, ad.lang or None, region_from_host(host) if host else None)
 
 
 class LureClassifier:
@@ -176,7 +184,7 @@ def load_classifier(
         announce(f"No model in {models_dir}: training the bundled seed model (first run only)…")
         train(settings)
     stored = registry.load_version(models_dir, version)
-    extractor = IndicatorExtractor.from_file(stored.path / registry.INDICATORS_FILE)
+    extractor = registry.extractor_of(stored.path)
     return LureClassifier(
         model=stored.model,
         threshold=float(stored.meta["threshold"]),

@@ -55,6 +55,8 @@ class Taxonomy(BaseModel):
 
     version: int
     negation: Negation = Field(default_factory=Negation)
+    # Read from model versions trained before config/wages.yml and ignored: pay_too_good now
+    # compares with the destination's wage reference there.
     money_usd_per_month: float = Field(default=2500, gt=0)
     indicators: list[IndicatorSpec] = Field(min_length=1)
 

@@ -90,54 +90,46 @@ class FastTfidf:
         return counts
 
     def _word_counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        get = self._vocab.get
-        columns: list[int] = []
-        indptr = [0]
+        grams: list[str] = []
+        lengths: list[int] = []
         for text in texts:
             tokens = self._pattern.findall(text.lower())
-            grams: list[str] = tokens if self._min_n == 1 else []
+            before = len(grams)
+            if self._min_n == 1:
+                grams.extend(tokens)
             for n in range(max(2, self._min_n), self._max_n + 1):
                 if n == 2:
-                    grams = grams + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+                    grams.extend(f"{a} {b}" for a, b in itertools.pairwise(tokens))
                 else:
-                    grams = grams + [
-                        " ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)
-                    ]
-            columns.extend(j for j in map(get, grams) if j is not None)
-            indptr.append(len(columns))
-        matrix = sparse.csr_matrix(
-            (np.ones(len(columns)), np.asarray(columns, dtype=np.int32), indptr),
-            shape=(len(texts), self.n_features),
+                    grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+            lengths.append(len(grams) - before)
+        columns = np.fromiter(
+            map(self._vocab.get, grams, itertools.repeat(-1)), dtype=np.int64, count=len(grams)
         )
-        matrix.sum_duplicates()
-        return matrix
+        return _count(columns, lengths, len(texts), self.n_features)
 
     def _char_counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
         # (ads x distinct words) @ (distinct words x n-grams): the sums run in compiled code.
-        local: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        values: list[int] = []
-        for r, text in enumerate(texts):
-            for word, k in Counter(text.lower().split()).items():
-                j = local.setdefault(word, len(local))
-                rows.append(r)
-                cols.append(j)
-                values.append(k)
-        per_word = [self._word_grams(word) for word in local]
-        lengths = [len(c) for c, _ in per_word]
+        words: list[str] = []
+        lengths: list[int] = []
+        for text in texts:
+            split = text.lower().split()
+            words.extend(split)
+            lengths.append(len(split))
+        distinct = list(dict.fromkeys(words))
+        number = {word: j for j, word in enumerate(distinct)}
+        columns = np.fromiter(map(number.__getitem__, words), dtype=np.int64, count=len(words))
+        occurrences = _count(columns, lengths, len(texts), len(distinct))
+        per_word = [self._word_grams(word) for word in distinct]
         grams = sparse.csr_matrix(
             (
                 np.concatenate([n for _, n in per_word]) if per_word else np.zeros(0),
                 np.concatenate([c for c, _ in per_word]) if per_word else np.zeros(0, np.int32),
-                np.concatenate([[0], np.cumsum(lengths)]),
+                np.concatenate([[0], np.cumsum([len(c) for c, _ in per_word])]),
             ),
-            shape=(len(local), self.n_features),
+            shape=(len(distinct), self.n_features),
         )
-        words = sparse.csr_matrix(
-            (np.asarray(values, dtype=np.float64), (rows, cols)), shape=(len(texts), len(local))
-        )
-        return sparse.csr_matrix(words @ grams)
+        return sparse.csr_matrix(occurrences @ grams)
 
     def _word_grams(self, word: str) -> tuple[np.ndarray, np.ndarray]:
         cached = self._words.get(word)
@@ -170,3 +162,16 @@ def _normalise_rows(matrix: sparse.csr_matrix, norm: str) -> None:
         sizes = np.bincount(rows, weights=np.abs(data), minlength=matrix.shape[0])
     sizes[sizes == 0.0] = 1.0
     data /= np.repeat(sizes, lengths)
+
+
+def _count(
+    columns: np.ndarray, lengths: list[int], n_rows: int, n_columns: int
+) -> sparse.csr_matrix:
+    """Rows of counts: row r counts the columns of its ``lengths[r]`` entries (-1: none)."""
+    rows = np.repeat(np.arange(n_rows), lengths)
+    kept = columns >= 0
+    matrix = sparse.csr_matrix(
+        (np.ones(int(kept.sum())), (rows[kept], columns[kept])), shape=(n_rows, n_columns)
+    )
+    matrix.sum_duplicates()
+    return matrix

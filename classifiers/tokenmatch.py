@@ -3,25 +3,31 @@ token sequence's norms: the same matches as spaCy's ``Matcher``, several times f
 
 spaCy's Matcher makes a Python ``Token`` for every position it reads and runs ``IN``,
 ``NOT_IN`` and ``REGEX`` tests as Python calls, for every pattern at every token; the
-indicator patterns are hundreds per language. Here a pattern only runs where its first word
-occurs, on plain lists. Supported: ``NORM`` (a string, ``IN``, ``NOT_IN``, ``REGEX``),
-``LIKE_NUM`` and ``IS_SPACE``, each token once or with ``OP`` "?" or "{m,n}". Anything else
-is refused when the patterns are compiled (:class:`UnsupportedPattern`), never mismatched.
-Like spaCy's Matcher, every span a pattern matches is found (with gaps, several ends for one
-start), each (pattern group, start, end) once.
+indicator patterns are over a hundred per language. Here a pattern whose first token is a
+plain word (or a set of words) only runs where that word occurs, on plain lists, and a
+pattern starting otherwise (a prefix, a number) only where its first token passes.
+
+Supported: ``NORM`` (a string, ``IN``, ``NOT_IN``, ``REGEX``), ``LIKE_NUM`` and
+``IS_SPACE``, each token once or with ``OP`` "?" or "{m,n}". Anything else is refused when
+the patterns are compiled (:class:`UnsupportedPattern`), never mismatched. Like spaCy's
+Matcher with one key per group, every span a group's patterns match is reported once (with
+gaps, one start can have several ends).
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 _QUANTIFIER = re.compile(r"\{(\d+),(\d+)\}")
-# One token test: (what, value). what: "eq" / "in" / "not_in" / "regex" on the norm,
-# "num" / "space" on the flag.
-_Test = tuple[str, Any]
+# Token tests: (kind, value) with kind one of these.
+_EQ, _IN, _NOT_IN, _REGEX, _NUM, _SPACE = range(6)
+_NORM_KINDS = (_EQ, _IN, _NOT_IN, _REGEX)
+_Test = tuple[int, Any]
+_Step = tuple[int, int, tuple[_Test, ...]]  # (fewest, most tokens, tests for each token)
+_CACHE_NORMS = 100_000  # first-token results remembered per loose pattern
 
 
 class UnsupportedPattern(ValueError):
@@ -39,13 +45,6 @@ class TokenView(Protocol):
     def is_space(self) -> Sequence[bool]: ...
 
 
-@dataclass(frozen=True)
-class _Step:
-    tests: tuple[_Test, ...]
-    low: int
-    high: int
-
-
 def _tests(token: dict[str, Any]) -> tuple[_Test, ...]:
     tests: list[_Test] = []
     for key, value in token.items():
@@ -53,27 +52,27 @@ def _tests(token: dict[str, Any]) -> tuple[_Test, ...]:
             continue
         if key == "NORM":
             if isinstance(value, str):
-                tests.append(("eq", value))
+                tests.append((_EQ, value))
             elif isinstance(value, dict) and len(value) == 1:
                 ((op, arg),) = value.items()
                 if op == "IN":
-                    tests.append(("in", frozenset(arg)))
+                    tests.append((_IN, frozenset(arg)))
                 elif op == "NOT_IN":
-                    tests.append(("not_in", frozenset(arg)))
+                    tests.append((_NOT_IN, frozenset(arg)))
                 elif op == "REGEX":
-                    tests.append(("regex", re.compile(arg)))
+                    tests.append((_REGEX, re.compile(arg)))
                 else:
                     raise UnsupportedPattern(f"NORM {op} is not supported")
             else:
                 raise UnsupportedPattern(f"NORM {value!r} is not supported")
         elif key in ("LIKE_NUM", "IS_SPACE") and isinstance(value, bool):
-            tests.append(("num" if key == "LIKE_NUM" else "space", value))
+            tests.append((_NUM if key == "LIKE_NUM" else _SPACE, value))
         else:
             raise UnsupportedPattern(f"token attribute {key} is not supported")
     return tuple(tests)
 
 
-def _steps(pattern: list[dict[str, Any]]) -> tuple[_Step, ...]:
+def compile_steps(pattern: list[dict[str, Any]]) -> tuple[_Step, ...]:
     steps = []
     for token in pattern:
         op = token.get("OP")
@@ -85,37 +84,91 @@ def _steps(pattern: list[dict[str, Any]]) -> tuple[_Step, ...]:
             low, high = int(found.group(1)), int(found.group(2))
         else:
             raise UnsupportedPattern(f"OP {op!r} is not supported")
-        steps.append(_Step(_tests(token), low, high))
+        steps.append((low, high, _tests(token)))
     if not steps:
         raise UnsupportedPattern("empty pattern")
     return tuple(steps)
 
 
-class PatternSet:
-    """The patterns of one group (one spaCy Matcher key)."""
+class TokenMatcher:
+    """The patterns of several groups (one spaCy Matcher key each)."""
 
-    def __init__(self, patterns: list[list[dict[str, Any]]]) -> None:
-        self._patterns = [_steps(p) for p in patterns]
+    def __init__(self, groups: Sequence[Sequence[list[dict[str, Any]]]]) -> None:
+        # first norm -> (group, the pattern's other steps)
+        self._anchored: dict[str, list[tuple[int, tuple[_Step, ...]]]] = defaultdict(list)
+        # patterns whose first token is not a plain word: (group, steps, memo by norm)
+        self._loose: list[tuple[int, tuple[_Step, ...], dict[str, bool] | None]] = []
+        for group, patterns in enumerate(groups):
+            for pattern in patterns:
+                steps = compile_steps(pattern)
+                (low, high, tests), rest = steps[0], steps[1:]
+                if (low, high) == (1, 1) and len(tests) == 1 and tests[0][0] in (_EQ, _IN):
+                    kind, value = tests[0]
+                    for norm in [value] if kind == _EQ else sorted(value):
+                        self._anchored[norm].append((group, rest))
+                    continue
+                # A first token tested on its norm alone passes or not per norm: remembered.
+                by_norm = (low, high) == (1, 1) and all(kind in _NORM_KINDS for kind, _ in tests)
+                self._loose.append((group, steps, {} if by_norm else None))
+        self._anchored = dict(self._anchored)
 
-    def ends(self, view: TokenView, start: int) -> set[int]:
-        """The ends of every match that starts at token ``start``."""
-        out: set[int] = set()
-        for steps in self._patterns:
-            _match(steps, 0, start, view, out)
-        return out
+    def __call__(self, view: TokenView) -> set[tuple[int, int, int]]:
+        """Every (group, start, end) whose patterns match ``view``'s tokens start..end."""
+        norms = view.norms
+        found: set[tuple[int, int, int]] = set()
+        where: dict[str, list[int]] = defaultdict(list)
+        for i, norm in enumerate(norms):
+            where[norm].append(i)
+        anchored = self._anchored
+        for norm in anchored.keys() & where.keys():
+            for group, rest in anchored[norm]:
+                for i in where[norm]:
+                    _extend(rest, 0, i + 1, view, group, i, found)
+        for group, steps, memo in self._loose:
+            if memo is None:
+                for i in range(len(norms)):
+                    _extend(steps, 0, i, view, group, i, found)
+                continue
+            first = steps[0][2]
+            for norm, positions in where.items():
+                ok = memo.get(norm)
+                if ok is None:
+                    ok = _norm_passes(first, norm)
+                    if len(memo) >= _CACHE_NORMS:
+                        memo.clear()
+                    memo[norm] = ok
+                if ok:
+                    for i in positions:
+                        _extend(steps[1:], 0, i + 1, view, group, i, found)
+        return found
+
+
+def _norm_passes(tests: tuple[_Test, ...], norm: str) -> bool:
+    for kind, value in tests:
+        if kind == _EQ:
+            ok = norm == value
+        elif kind == _IN:
+            ok = norm in value
+        elif kind == _NOT_IN:
+            ok = norm not in value
+        else:
+            ok = value.search(norm) is not None
+        if not ok:
+            return False
+    return True
 
 
 def _passes(tests: tuple[_Test, ...], view: TokenView, i: int) -> bool:
-    for what, value in tests:
-        if what == "eq":
+    for kind, value in tests:
+        if kind == _EQ:
             ok = view.norms[i] == value
-        elif what == "in":
+        elif kind == _IN:
             ok = view.norms[i] in value
-        elif what == "not_in":
+        elif kind == _NOT_IN:
             ok = view.norms[i] not in value
-        elif what == "regex":
+        elif kind == _REGEX:
             ok = value.search(view.norms[i]) is not None
-        elif what == "num":
+        elif kind == _NUM:
             ok = view.like_num[i] == value
         else:
             ok = view.is_space[i] == value
@@ -124,18 +177,33 @@ def _passes(tests: tuple[_Test, ...], view: TokenView, i: int) -> bool:
     return True
 
 
-def _match(steps: tuple[_Step, ...], k: int, i: int, view: TokenView, out: set[int]) -> None:
-    """Extend a match of ``steps[:k]`` ending before token ``i``; add every end to ``out``."""
-    if k == len(steps):
-        out.add(i)
+def _extend(
+    steps: tuple[_Step, ...],
+    k: int,
+    i: int,
+    view: TokenView,
+    group: int,
+    start: int,
+    found: set[tuple[int, int, int]],
+) -> None:
+    """Match ``steps[k:]`` from token ``i`` on; add (group, start, end) for every end."""
+    n = len(view.norms)
+    while k < len(steps):
+        low, high, tests = steps[k]
+        if low == high == 1:  # the usual step: one token, no branching
+            if i >= n or not _passes(tests, view, i):
+                return
+            i += 1
+            k += 1
+            continue
+        taken = 0
+        while taken < low:
+            if i + taken >= n or not _passes(tests, view, i + taken):
+                return
+            taken += 1
+        _extend(steps, k + 1, i + taken, view, group, start, found)
+        while taken < high and i + taken < n and _passes(tests, view, i + taken):
+            taken += 1
+            _extend(steps, k + 1, i + taken, view, group, start, found)
         return
-    step, n = steps[k], len(view.norms)
-    taken = 0
-    while taken < step.low:
-        if i + taken >= n or not _passes(step.tests, view, i + taken):
-            return
-        taken += 1
-    _match(steps, k + 1, i + taken, view, out)
-    while taken < step.high and i + taken < n and _passes(step.tests, view, i + taken):
-        taken += 1
-        _match(steps, k + 1, i + taken, view, out)
+    found.add((group, start, i))

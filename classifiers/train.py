@@ -137,7 +137,9 @@ def train(
             f"has {dict(sorted(counts.items()))}"
             f" ({len(loaded.ads)} ads in all)"
         )
-    extractor = IndicatorExtractor.from_file(settings.indicators_file)
+    extractor = IndicatorExtractor.from_file(
+        settings.indicators_file, settings.wages_file, settings.places_file
+    )
     identifier = default_identifier()
     roles = {
         TRAIN: parts.train,
@@ -212,6 +214,7 @@ def train(
         meta,
         model_card(version, meta, extractor),
         settings.indicators_file,
+        {registry.WAGES_FILE: settings.wages_file, registry.PLACES_FILE: settings.places_file},
     )
     registry.set_current(settings.models_dir, version)
     log.info(

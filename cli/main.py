@@ -46,6 +46,8 @@ def _setup(
     handler.setLevel(level)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler])
+    # spaCy says "Created vocabulary" at INFO for every pipeline it builds: noise here.
+    logging.getLogger("spacy").setLevel(max(level, logging.WARNING))
 
 
 @app.command()

@@ -15,7 +15,6 @@ from classifiers.dataset import SEED
 from classifiers.tabular import DEFAULT_NEGATIVE, DEFAULT_POSITIVE, Columns
 from core.settings import Settings
 
-
 # `--data store`: the reviewers' decisions in the case store, with the stored ads' text.
 STORE = "store"
 

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     )
     sources_file: Path = CONFIG_DIR / "sources.yml"
     indicators_file: Path = CONFIG_DIR / "indicators.yml"
+    wages_file: Path = CONFIG_DIR / "wages.yml"
+    places_file: Path = CONFIG_DIR / "places.yml"
     user_agent: str = "LureWatch/0.1 (+{contact_url})"
     contact_url: str = "https://lurewatch.invalid/contact"
     max_page_bytes: int = 5 * 1024 * 1024

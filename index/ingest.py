@@ -68,9 +68,7 @@ class Ingest:
         if self._classifier is not None and ads:
             from classifiers import AdText
 
-            results = self._classifier.classify_many(
-                [AdText(ad.text, ad.title, ad.lang or None) for _, ad in ads]
-            )
+            results = self._classifier.classify_many([AdText.of(ad) for _, ad in ads])
             for (i, ad), result in zip(ads, results, strict=True):
                 before = ad.to_dict()
                 ad.apply(result)

@@ -136,7 +136,7 @@ def _run(
         if not rows:
             break
         last = rows[-1].id
-        results = clf.classify_many([AdText(r.text, r.title, r.lang or None) for r in rows])
+        results = clf.classify_many([AdText.of(Ad.from_dict(json.loads(r.data))) for r in rows])
         _save_pending(work, [r.id for r in rows])
         written, changed_flag = _write(store.engine, rows, results)
         index.add(store.get_many(written).values())

@@ -44,13 +44,20 @@ def only(text: str, kind: str, lang: str = "en", region: str | None = None) -> E
         ("en", "Call +1 (758) 555-0134 today", "+17585550134", "+1 (758) 555-0134"),
         ("en", "Call 758 five five five 0 one 3 4", "+17585550134", "758 five five five 0 one 3 4"),
         ("en", "Text seven five eight, five five five, oh one three four.", "+17585550134", None),
-        ("en", "call seven five eight, double five five, zero one three four", "+17585550134", None),
+        (
+            "en",
+            "call seven five eight, double five five, zero one three four",
+            "+17585550134",
+            None,
+        ),
         ("en", "Call 7 5 8 . 5 5 5 . 0 1 3 4", "+17585550134", "7 5 8 . 5 5 5 . 0 1 3 4"),
         ("en", "WhatsApp 758 then 555 then 0134", "+17585550134", "758 then 555 then 0134"),
         ("en", "tel 758 dash 555 dash 0134", "+17585550134", "758 dash 555 dash 0134"),
         ("en", "Call seven five eight, four five two, twelve thirty four", "+17584521234", None),
         ("en", "Contact: plus one eight six eight 555 0199", "+18685550199", None),
         ("en", "Call 868 555 0422 evenings", "+18685550422", "868 555 0422"),
+        ("en", "Send your photo to 246 555 0402.", "+12465550402", "246 555 0402"),
+        ("ht", "oswa rele +509 3755 0305 aprè 3è.", "+50937550305", "+509 3755 0305"),
         # Kwéyòl / Haitian Creole: a Saint Lucian number, then a Haitian one.
         (
             "ht",
@@ -80,7 +87,7 @@ def only(text: str, kind: str, lang: str = "en", region: str | None = None) -> E
         ("pt", "Zap: onze, nove oito sete seis cinco, quatro três dois um", "+5511987654321", None),
         (
             "pt",
-            "Chama: cinquenta e cinco, vinte e sete, nove cinco cinco cinco cinco, zero um cinco um",
+            "Zap: cinquenta e cinco, vinte e sete, nove cinco cinco cinco cinco, zero um cinco um",
             "+5527955550151",
             None,
         ),
@@ -150,6 +157,7 @@ def test_two_numbers_in_a_row_are_two_phones() -> None:
         ("en", "Fee 3 500 000 pesos, price 7 500 000"),
         ("en", "Posted 12/05/2024, interviews 2024-06-15 at 10:30, call before 30.06.2024"),
         ("en", "Licence No. 2023-0456-78. Reg. 7584521234. Ref 1234567890."),
+        ("en", "Licence number 7584521234, registration number 758 452 1234"),
         ("fr", "SIRET 523 555 017 00041, appelez-nous"),
         ("pt", "CNPJ 12.345.678/0001-90, ligue para a agência"),
         ("ht", "ajans ki gen pèmi nimewo AP-2024-0183 otorite travay"),
@@ -209,7 +217,11 @@ def test_messaging_handles_and_links(text: str, handle: str) -> None:
 def test_a_whatsapp_link_also_gives_its_phone() -> None:
     found = entities("Apply: wa.me/17585550134")
     phone = next(e for e in found if e.type == "phone")
-    assert (phone.value, phone.text, phone.attrs["chat"]) == ("+17585550134", "17585550134", "whatsapp")
+    assert (phone.value, phone.text, phone.attrs["chat"]) == (
+        "+17585550134",
+        "17585550134",
+        "whatsapp",
+    )
 
 
 def test_other_links_are_urls_and_words_after_a_colon_are_not_handles() -> None:
@@ -362,9 +374,7 @@ def test_a_bare_dollar_is_the_currency_of_the_place_or_region() -> None:
     assert values("Pay $3,000 a month in Toronto", "wage") == ["3000 CAD/month"]
     assert values("Pay $3,000 a month", "wage", region="LC") == ["3000 XCD/month"]
     assert values("Pay $3,000 a month", "wage") == ["3000 USD/month"]
-    assert values("Sueldo 2.000.000 pesos al mes en Bogotá", "wage", "es") == [
-        "2000000 COP/month"
-    ]
+    assert values("Sueldo 2.000.000 pesos al mes en Bogotá", "wage", "es") == ["2000000 COP/month"]
 
 
 # --- ages --------------------------------------------------------------------------------
@@ -428,9 +438,17 @@ def test_age_attributes_are_inclusive_bounds() -> None:
         ("en", "Hotel jobs in Canada and Dubai", ["CA", "Dubai, AE"]),
         ("en", "Work in St. Lucia or the Dominican Republic, not Dominica", ["LC", "DO", "DM"]),
         ("es", "Trabajo en España y Santo Domingo", ["ES", "Santo Domingo, DO"]),
-        ("fr", "Travail en Guyane française, départ de Port-au-Prince", ["GF", "Port-au-Prince, HT"]),
+        (
+            "fr",
+            "Travail en Guyane française, départ de Port-au-Prince",
+            ["GF", "Port-au-Prince, HT"],
+        ),
         ("fr", "Emploi à Sainte-Lucie et au Chili", ["LC", "CL"]),
-        ("ht", "Travay nan Kanada ak Dibai, depa Pòtoprens", ["CA", "Dubai, AE", "Port-au-Prince, HT"]),
+        (
+            "ht",
+            "Travay nan Kanada ak Dibai, depa Pòtoprens",
+            ["CA", "Dubai, AE", "Port-au-Prince, HT"],
+        ),
         ("pt", "Vagas em Portugal e Lisboa, também nos EUA", ["PT", "Lisbon, PT", "US"]),
         ("pt", "trabalho na Guiana Francesa e em Caiena", ["GF", "Cayenne, GF"]),
         ("en", "Jobs abroad 🇨🇦 🇦🇪", ["CA", "AE"]),

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from classifiers.entities.scan import wordlist
 
+
 def _table(spec: str) -> dict[str, str]:
     """``"zero:0 one:1"`` -> {"zero": "0", "one": "1"}."""
     return dict(item.split(":") for item in spec.split())
@@ -139,14 +140,14 @@ def digit_runs(
     spans.sort()
     runs: list[DigitRun] = []
     group: list[tuple[int, int, str | None, str]] = []
-    count = 0  # digits in the group, spelled words counting one
+    count = 0  # digits in the group ("double" counting one)
     for span in spans:
         if group and not _joins(folded, group[-1][1], span[0]):
             if count >= min_digits:
                 runs.extend(_runs(_tokens(group, folded), folded, min_digits))
             group, count = [], 0
         group.append(span)
-        count += span[1] - span[0] if not span[3] else 1
+        count += span[1] - span[0] if span[2] is None else max(1, len(span[2]))
     if count >= min_digits:
         runs.extend(_runs(_tokens(group, folded), folded, min_digits))
     return runs
@@ -183,22 +184,22 @@ def _runs(tokens: list[DigitToken], folded: str, min_digits: int) -> list[DigitR
     first = tokens[0]
     plus_match = _PLUS_BEFORE.search(folded, max(0, first.start - 6), first.start)
     runs = []
-    for part in _split(tokens, folded):
-        part = _compounds(part, folded)
+    for split in _split(tokens, folded):
+        part = _compounds(split, folded)
         if sum(len(t.digits) for t in part) < min_digits:
             continue
-        leads = part[0] is first and plus_match is not None
+        leads = part[0].start == first.start and plus_match is not None
         start = plus_match.start() if leads and plus_match is not None else part[0].start
         runs.append(DigitRun(tuple(part), leads, start))
     return runs
 
 
 def _split(tokens: list[DigitToken], folded: str) -> list[list[DigitToken]]:
-    """Cuts a matched run where its tokens should not join: an ambiguous word without an
-    unambiguous digit beside it, a comma between groups of several digits, a "double"
-    not followed by one digit."""
+    """Cuts a run where its tokens should not join: an ambiguous word too far from an
+    unambiguous digit, a comma between numbers of several digits, a "double" not followed
+    by one digit."""
     kept = _resolve_repeats(tokens)
-    keep = [not t.ambiguous or _supported(kept, i) for i, t in enumerate(kept)]
+    keep = _supported(kept)
     parts: list[list[DigitToken]] = []
     current: list[DigitToken] = []
     for i, token in enumerate(kept):
@@ -251,8 +252,10 @@ def _compounds(tokens: list[DigitToken], folded: str) -> list[DigitToken]:
     out: list[DigitToken] = []
     for token in tokens:
         prev = out[-1] if out else None
-        if prev is None or not (prev.word and token.word) or not _JOINER.fullmatch(
-            folded, prev.end, token.start
+        if (
+            prev is None
+            or not (prev.word and token.word)
+            or not _JOINER.fullmatch(folded, prev.end, token.start)
         ):
             out.append(token)
             continue
@@ -270,9 +273,18 @@ def _compounds(tokens: list[DigitToken], folded: str) -> list[DigitToken]:
     return out
 
 
-def _supported(tokens: list[DigitToken], i: int) -> bool:
-    before = i > 0 and not tokens[i - 1].ambiguous
-    after = i + 1 < len(tokens) and not tokens[i + 1].ambiguous
-    if tokens[i].word in _BOTH_SIDES:
-        return before and after
-    return before or after
+def _supported(tokens: list[DigitToken]) -> list[bool]:
+    """Which tokens count as digits: the unambiguous ones, and ambiguous words next to one
+    that counts, up to two in a row ("twa sèt en de twa": "sèt" and "de" by their
+    neighbours, then "en")."""
+    keep = [not t.ambiguous for t in tokens]
+    for _ in range(2):
+        now = keep[:]
+        for i, token in enumerate(tokens):
+            if keep[i]:
+                continue
+            before = i > 0 and keep[i - 1]
+            after = i + 1 < len(tokens) and keep[i + 1]
+            now[i] = (before and after) if token.word in _BOTH_SIDES else (before or after)
+        keep = now
+    return keep

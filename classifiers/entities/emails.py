@@ -36,8 +36,13 @@ _LABEL = r"[a-z0-9][a-z0-9-]{0,62}"
 _AT_SIGN = re.compile(rf"[ \t(\[{{<][ \t]*(?:{_AT_WORDS}|@)[ \t]*[ \t)\]}}>]")
 _AT_WORD_SET = frozenset(_AT_WORDS.split("|"))
 _NAME_BEFORE = re.compile(r"(?<![\w.+-])[a-z0-9][\w.+-]{0,63}[ \t]*$")
+# The top-level domain is the last label: "co {dot} uk" goes on past "co".
+_MORE = (
+    rf"(?!(?:[ \t]+(?:{_DOT_WORDS})[ \t]+|[ \t]*[(\[{{<][ \t]*(?:{_DOT_WORDS}|\.)[ \t]*"
+    rf"[)\]}}>][ \t]*|\.){_LABEL})"
+)
 _DOMAIN_AFTER = re.compile(
-    rf"[ \t]*(?P<domain>{_LABEL}(?:(?:{_DOT}){_LABEL})*?)(?:{_DOT})(?P<tld>{_TLD})(?![\w-])"
+    rf"[ \t]*(?P<domain>{_LABEL}(?:(?:{_DOT}){_LABEL})*?)(?:{_DOT})(?P<tld>{_TLD})(?![\w-]){_MORE}"
 )
 _DOT_SPLIT = re.compile(_DOT)
 # Words that stand before "at" in ordinary sentences ("write to us at ...", "apply at").
@@ -104,7 +109,9 @@ def find_emails(scan: Scan) -> list[Entity]:
         if before is None or after is None:
             continue
         name = before.group().rstrip(" \t").strip(".")
-        if name in _NOT_NAMES or not any(c.isalpha() for c in name):
+        # Only a bare "at" is an everyday word: "write to us at ..." names no mailbox.
+        plain_at = sign.group().strip() == "at"
+        if (plain_at and name in _NOT_NAMES) or not any(c.isalpha() for c in name):
             continue
         start, end = before.start(), after.end()
         if not scan.free(start, end):

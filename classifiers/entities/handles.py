@@ -181,6 +181,11 @@ def _link(scan: Scan, link: str, start: int, end: int) -> list[Entity]:
                 details = {"region": phone.region, "valid": phone.valid, "chat": platform}
                 found.append(scan.entity("phone", phone.e164, *digits.span(), details))
         return found
+    # Paths are case-sensitive: the value keeps them as written (hosts are lowercase).
+    a, b = scan.norm.original_span(start, end)
+    written = scan.original[a:b]
+    if len(written) == len(link):
+        path = _host_path(written)[1]
     value = host + path.rstrip("/") if host else link
     chat = _on(host, *_CHAT_HOSTS)
     attrs: dict[str, object] = {"host": host, "chat": chat}

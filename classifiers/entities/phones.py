@@ -47,7 +47,8 @@ MAX_DIGITS = 15  # E.164
 _TLD_REGION = {"uk": "GB"}  # ccTLDs that are not the ISO code
 
 _CUE = re.compile(
-    r"(?<![^\W\d_])(?:tel|tels|tele|telf|telephone|telefono|telefone|telefon|telefòn|phone|"
+    r"(?<![^\W\d_])(?:tel|tels|tele|telf|telephone|telefono|telefone|telefon|phone|"
+    r"hotline|helpline|line|linea|ligne|liy|send|envia|envie|envoie|envoyez|voye|mande|manda|"
     r"fone|call|calls|calling|cell|cel|celular|cellular|mobile|mob|movil|portable|contact|"
     r"contacto|contato|contactez|kontakte|kontak|number|numero|nimewo|whatsapp|whatsap|"
     r"watsapp|watsap|wasap|wassap|whats|wsp|wa|zap|zapzap|telegram|signal|viber|text|sms|"
@@ -74,6 +75,7 @@ _DATE = re.compile(
     r"|[0-9]{4}[./-][0-9]{1,2}[./-][0-9]{1,2})(?![./-]?[0-9])"
 )
 _CODE_PREFIX = re.compile(r"[^\W\d_]$|[^\W\d_]{1,6}[-/#]$")
+_WEAK_CUES = frozenset({"number", "numero", "nimewo", "contact", "contacto", "contato"})
 _CUE_WINDOW = 60
 _BLOCK_WINDOW = 30
 _CHAT_BEFORE, _CHAT_AFTER = 40, 25
@@ -176,19 +178,15 @@ def find_phones(scan: Scan) -> list[Entity]:
 
 
 def _free_parts(run: DigitRun, scan: Scan) -> list[tuple[list[DigitToken], int | None]]:
-    """The run cut where an earlier finder claimed a token (a price, an age, a link)."""
+    """The run cut where an earlier finder claimed a token (a price, an age, a link), or
+    where a number is glued to letters: part of a code ("AB7585550134", "AP-2024-0183",
+    "2023045678X") or of a time ("3è")."""
     folded = scan.folded
-    first, last = run.tokens[0], run.tokens[-1]
-    # Part of a longer code ("AB7585550134", "AP-2024-0183", "2023045678X"): not a phone.
-    if not first.word and _CODE_PREFIX.search(folded, max(0, first.start - 8), first.start):
-        return []
-    if last.end < len(folded) and folded[last.end].isalpha() and not last.word:
-        return []
     parts: list[tuple[list[DigitToken], int | None]] = []
     current: list[DigitToken] = []
     plus_at = run.start if run.plus else None
     for token in run.tokens:
-        if scan.free(token.start, token.end):
+        if scan.free(token.start, token.end) and not _glued(folded, token):
             current.append(token)
             continue
         if current:
@@ -197,6 +195,15 @@ def _free_parts(run: DigitRun, scan: Scan) -> list[tuple[list[DigitToken], int |
     if current:
         parts.append((current, plus_at))
     return parts
+
+
+def _glued(folded: str, token: DigitToken) -> bool:
+    if token.word:
+        return False
+    after = folded[token.end : token.end + 1]
+    return after.isalpha() or bool(
+        _CODE_PREFIX.search(folded, max(0, token.start - 8), token.start)
+    )
 
 
 def _phones_in(
@@ -258,8 +265,8 @@ def _accept(
     folded = scan.folded
     cue = _last(_CUE, folded, start - _CUE_WINDOW, start)
     block = _last(_BLOCK, folded, start - _BLOCK_WINDOW, start)
-    if block is not None and not plus and (cue is None or cue < block):
-        return None  # a licence or reference number: no contact word stands closer
+    if block is not None and not plus and not _overrules(cue, block):
+        return None  # a licence or reference number
     cued = cue is not None or _CUE.search(folded, end, end + 20) is not None
     if not (plus or cued or (parsed.valid and n_digits >= 8)):
         return None
@@ -270,10 +277,16 @@ def _accept(
     return scan.entity("phone", parsed.e164, start, end, attrs)
 
 
-def _last(pattern: re.Pattern[str], text: str, start: int, end: int) -> int | None:
+def _overrules(cue: re.Match[str] | None, block: re.Match[str]) -> bool:
+    """A contact word after a licence word makes the number a phone again ("Licence 2023.
+    Call 758..."); "number" does not ("licence number 2023...")."""
+    return cue is not None and cue.start() > block.start() and cue.group() not in _WEAK_CUES
+
+
+def _last(pattern: re.Pattern[str], text: str, start: int, end: int) -> re.Match[str] | None:
     last = None
     for m in pattern.finditer(text, max(0, start), end):
-        last = m.start()
+        last = m
     return last
 
 

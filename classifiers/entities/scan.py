@@ -4,7 +4,6 @@ already claimed by an earlier finder, and the way back to the original character
 from __future__ import annotations
 
 import re
-import string
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -31,7 +30,8 @@ _DIGITS = re.compile(r"[0-9][0-9]*")
 _FOLD = {chr(c): _base_letter(chr(c)) for c in range(0xC0, 0x250)}
 _ACCENTED = re.compile("[\u00c0-\u024f]")
 _BEYOND_LATIN = re.compile(r"[^\x00-\u024f]")
-_NOT_WORD = str.maketrans(dict.fromkeys(string.punctuation + "«»“”‘’¡¿…–—·•", " "))
+# Every vocabulary the finders look words up in is ASCII once accents are folded.
+_ASCII_WORD = re.compile(r"[a-z]+")
 
 
 def wordlist(text: str) -> list[str]:
@@ -85,9 +85,9 @@ class Scan:
 
     @cached_property
     def words(self) -> list[str]:
-        """The words of ``folded`` (punctuation dropped), to test cheaply whether a finder
-        has anything to look for."""
-        return self.folded.translate(_NOT_WORD).split()
+        """The words of ``folded``, to test cheaply whether a finder has anything to look
+        for."""
+        return _ASCII_WORD.findall(self.folded)
 
     @cached_property
     def word_set(self) -> frozenset[str]:

@@ -22,7 +22,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from classifiers.entities.scan import Scan, fold
+from classifiers.entities.scan import Scan, fold, wordlist
 from core.ad import Entity
 
 _BEFORE = {
@@ -193,9 +193,11 @@ _AMOUNT = re.compile(
 # "BBD $2,800": a code before the "$" names the dollar.
 _CUR_BEFORE_TAIL = re.compile(rf"(?<![\w$])(?P<cur>{_CUR_BEFORE})(?:[ \t]?\$)?[ \t]?$")
 _CUR_AFTER_HEAD = re.compile(rf"[ \t]?(?:de[ \t])?(?P<cur>{_CUR_AFTER})(?![^\W\d_])")
+_CONNECTORS = _alternation(
+    [*wordlist("per a an each every por al par pa pou chak le la ao cada the"), "a la", "by the"]
+)
 _PERIOD_AFTER = re.compile(
-    r"[ \t]*(?:(?:per|a|an|each|every|por|al|a la|par|pa|pou|chak|le|la|ao|cada|the|by the)"
-    r"[ \t]+|/[ \t]*)?(?P<p>[^\W\d_]+)(?![^\W\d_])"
+    rf"[ \t]*(?:(?:{_CONNECTORS})[ \t]+|/[ \t]*)?(?P<p>[^\W\d_]+)(?![^\W\d_])"
 )
 _PERIOD_BEFORE = re.compile(
     rf"(?<![^\W\d_])(?P<p>{_alternation(_PERIOD_ADJECTIVE)})(?![^\W\d_])\W+(?:[^\W\d_]+\W+){{0,3}}$"

@@ -99,9 +99,7 @@ class ClassifyPipeline:
         from classifiers import AdText  # loaded with the classifier, in open_spider
 
         try:
-            results = self.classifier.classify_many(
-                [AdText(ad.text, ad.title, ad.lang or None) for ad, _ in batch]
-            )
+            results = self.classifier.classify_many([AdText.of(ad) for ad, _ in batch])
         except Exception as exc:  # every ad of the batch fails the same way, with the cause
             for _, done in batch:
                 if not done.done():

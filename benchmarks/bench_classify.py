@@ -1,0 +1,459 @@
+"""Classify-stage speed against a bare TF-IDF + logistic regression, and training time.
+
+    python -m benchmarks.bench_classify                          # the full run (a few minutes)
+    python -m benchmarks.bench_classify --ads 500 --repeat 1 --train-sizes 1500   # quicker
+    python -m benchmarks.bench_classify --no-train --no-profile  # throughput only
+
+Throughput: the bundled seed model (trained here, which is also the 1,500-ad training time)
+scores the seed ads with ``LureClassifier.classify_many`` (language identification,
+normalisation, entities, indicators, model, explanations) in batches of each size, in this
+one process; a bare word 1-2-gram TF-IDF + LogisticRegression fitted on the same ads runs
+``predict_proba`` on the same ads in the same batches, alternating with it. Ads/s is ads over
+the process's CPU seconds (one core: the process runs one thread), the median of
+``--repeat`` runs. Training: ``classifiers.train.train`` on the seed, and on the seed grown to
+20,000 ads with synthetic variants of seed ads (timing only). The results replace this
+benchmark's section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import platform
+import pstats
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+import sklearn
+import spacy
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from benchmarks.docs import replace_section
+from classifiers.corpus import LabelledAd, load_seed
+from classifiers.service import AdText, LureClassifier, load_classifier
+from classifiers.train import train
+from core.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+SECTION = "classify"
+TARGET_RATIO = 0.3
+BATCHES = (1, 32, 256)
+
+# --- the bare model ----------------------------------------------------------------------
+
+
+class BareModel:
+    """What the classify stage is compared with: TF-IDF of word 1-2-grams of title and text,
+    logistic regression, ``predict_proba``. Nothing else."""
+
+    def __init__(self, ads: Sequence[LabelledAd]) -> None:
+        self.vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
+        features = self.vectorizer.fit_transform([_joined(ad.title, ad.text) for ad in ads])
+        self.model = LogisticRegression(max_iter=1000).fit(features, [ad.label for ad in ads])
+
+    def score(self, batch: Sequence[AdText]) -> object:
+        texts = [_joined(ad.title, ad.text) for ad in batch]
+        return self.model.predict_proba(self.vectorizer.transform(texts))
+
+
+def _joined(title: str, text: str) -> str:
+    return f"{title}\n{text}" if title else text
+
+
+# --- throughput ----------------------------------------------------------------------------
+
+
+@dataclass
+class Rate:
+    kind: str  # bare | lurewatch | lurewatch-no-explain
+    batch: int
+    ads: int
+    cpu_seconds: list[float]
+    wall_seconds: list[float]
+
+    @property
+    def ads_per_cpu_second(self) -> float:
+        return self.ads / statistics.median(self.cpu_seconds)
+
+    @property
+    def ads_per_wall_second(self) -> float:
+        return self.ads / statistics.median(self.wall_seconds)
+
+
+def timed(
+    score: Callable[[Sequence[AdText]], object], items: Sequence[AdText], batch: int
+) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) to score ``items`` in batches of ``batch``."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    for start in range(0, len(items), batch):
+        score(items[start : start + batch])
+    return time.process_time() - cpu, time.perf_counter() - wall
+
+
+def scorers(
+    classifier: LureClassifier, bare: BareModel
+) -> dict[str, Callable[[Sequence[AdText]], object]]:
+    return {
+        "bare": bare.score,
+        "lurewatch": classifier.classify_many,
+        "lurewatch-no-explain": lambda batch: classifier.classify_many(batch, explain=False),
+    }
+
+
+def measure(
+    classifier: LureClassifier,
+    bare: BareModel,
+    items: Sequence[AdText],
+    batches: Sequence[int],
+    repeat: int,
+    announce: Callable[[str], None],
+) -> list[Rate]:
+    run = scorers(classifier, bare)
+    rates: list[Rate] = []
+    for batch in batches:
+        by_kind = {kind: Rate(kind, batch, len(items), [], []) for kind in run}
+        kinds = list(run)
+        for repetition in range(repeat):
+            # Alternate the order so that neither always runs first after the other.
+            for kind in kinds if repetition % 2 == 0 else kinds[::-1]:
+                cpu, wall = timed(run[kind], items, batch)
+                by_kind[kind].cpu_seconds.append(cpu)
+                by_kind[kind].wall_seconds.append(wall)
+        for rate in by_kind.values():
+            announce(
+                f"batch {batch:>4} {rate.kind:21} {rate.ads_per_cpu_second:8.0f} ads/CPU-s"
+                f" {rate.ads_per_wall_second:8.0f} ads/s wall"
+            )
+        rates += by_kind.values()
+    return rates
+
+
+# --- where the time goes -------------------------------------------------------------------
+
+# (label, file, function): cumulative time of each inside classify_many, from cProfile.
+STAGES = (
+    ("language identification", "classifiers/language.py", "identify"),
+    ("indicators: all of extract()", "classifiers/indicators.py", "extract"),
+    ("  normalise", "classifiers/normalize.py", "normalise"),
+    ("  tokenise (spaCy) and norms", "classifiers/nlp.py", "tokens"),
+    ("  indicator patterns", "classifiers/indicators.py", "find_matches"),
+    ("  entities", "classifiers/entities/__init__.py", "entities_from"),
+    ("model: features", "classifiers/model.py", "features"),
+    ("model: calibrated scores", "classifiers/model.py", "predict_proba_features"),
+    ("explanations", "classifiers/explain.py", "explain"),
+)
+
+
+def profile_stages(
+    classifier: LureClassifier, items: Sequence[AdText], batch: int
+) -> list[tuple[str, float | None]]:
+    """Each stage's share of ``classify_many``'s time (cProfile, which slows Python calls
+    more than compiled code: shares, not rates)."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for start in range(0, len(items), batch):
+        classifier.classify_many(items[start : start + batch])
+    profiler.disable()
+    rows = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    cumulative: dict[tuple[str, str], float] = {}
+    for (filename, _line, function), (_cc, _nc, _tt, cumtime, _callers) in rows.items():
+        where = Path(filename).resolve()
+        try:
+            key = (where.relative_to(REPO).as_posix(), function)
+        except ValueError:
+            continue
+        cumulative[key] = cumulative.get(key, 0.0) + cumtime
+    total = cumulative.get(("classifiers/service.py", "classify_many"), 0.0)
+    return [
+        (label, cumulative[(path, name)] / total if total and (path, name) in cumulative else None)
+        for label, path, name in STAGES
+    ]
+
+
+# --- training --------------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_NUMBER = re.compile(r"\d+")
+
+
+def synthetic_ads(
+    seed: Sequence[LabelledAd], n: int, random_seed: int = 20_000
+) -> list[dict[str, object]]:
+    """``n`` labelled ads made from seed ads, for timing only: each takes a seed ad (in
+    turn), shuffles its sentences, puts in one sentence from another seed ad of the same
+    language and label, and shifts its numbers. Deterministic."""
+    rng = random.Random(random_seed)
+    pools: dict[tuple[str | None, int], list[str]] = {}
+    for ad in seed:
+        pools.setdefault((ad.lang, ad.label), []).extend(_SENTENCE_END.split(ad.text))
+    out: list[dict[str, object]] = []
+    for k in range(n):
+        ad = seed[k % len(seed)]
+        sentences = _SENTENCE_END.split(ad.text)
+        rng.shuffle(sentences)
+        donor = pools[(ad.lang, ad.label)]
+        sentences.insert(rng.randrange(len(sentences) + 1), rng.choice(donor))
+        text = _NUMBER.sub(lambda m: str(int(m.group()) + rng.randrange(3)), " ".join(sentences))
+        out.append(
+            {
+                "id": f"synthetic-{k:06d}",
+                "lang": ad.lang,
+                "label": ad.label,
+                "title": ad.title,
+                "text": text,
+            }
+        )
+    return out
+
+
+@dataclass
+class TrainRun:
+    ads: int
+    wall_seconds: float
+    cpu_seconds: float
+    synthetic: int
+
+
+def train_timed(home: Path, data: list[Path | str], ads: int, synthetic: int) -> TrainRun:
+    cpu, wall = time.process_time(), time.perf_counter()
+    train(Settings(home=home), data=data)
+    return TrainRun(ads, time.perf_counter() - wall, time.process_time() - cpu, synthetic)
+
+
+def training_runs(
+    work: Path, seed: Sequence[LabelledAd], sizes: Sequence[int], announce: Callable[[str], None]
+) -> tuple[list[TrainRun], Path]:
+    """Trains once per size (the seed itself for the size nearest it); returns the runs and
+    the home whose model is the seed's."""
+    runs: list[TrainRun] = []
+    seed_home = work / "home-seed"
+    shutil.rmtree(seed_home, ignore_errors=True)
+    run = train_timed(seed_home, ["seed"], len(seed), 0)
+    announce(f"trained on the seed ({len(seed)} ads) in {run.wall_seconds:.1f} s")
+    runs.append(run)
+    for size in sizes:
+        extra = size - len(seed)
+        if extra <= 0:
+            continue
+        path = work / f"synthetic-{extra}.jsonl"
+        with path.open("w", encoding="utf-8") as handle:
+            for row in synthetic_ads(seed, extra):
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        home = work / f"home-{size}"
+        shutil.rmtree(home, ignore_errors=True)
+        run = train_timed(home, ["seed", path], len(seed) + extra, extra)
+        announce(f"trained on {run.ads} ads ({extra} synthetic) in {run.wall_seconds:.1f} s")
+        runs.append(run)
+        shutil.rmtree(home, ignore_errors=True)
+    return runs, seed_home
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpus": str(os.cpu_count()),
+        "cpu": cpu,
+        "memory": f"{psutil.virtual_memory().total / 2**30:.0f} GiB",
+        "python": platform.python_version(),
+        "versions": f"scikit-learn {sklearn.__version__}, spaCy {spacy.__version__}",
+        "os": platform.platform(terse=True),
+    }
+
+
+def _command(args: argparse.Namespace) -> str:
+    parts = ["python -m benchmarks.bench_classify", f"--ads {args.ads}", f"--repeat {args.repeat}"]
+    if list(args.batches) != list(BATCHES):
+        parts.append("--batches " + ",".join(map(str, args.batches)))
+    if args.no_train:
+        parts.append("--no-train")
+    elif list(args.train_sizes) != [1500, 20_000]:
+        parts.append("--train-sizes " + ",".join(map(str, args.train_sizes)))
+    if args.no_profile:
+        parts.append("--no-profile")
+    return " ".join(parts)
+
+
+def report(
+    rates: list[Rate],
+    trains: list[TrainRun],
+    stages: list[tuple[str, float | None]],
+    args: argparse.Namespace,
+    seed_ads: int,
+    load: tuple[float, float],
+) -> str:
+    info = machine()
+    by = {(r.kind, r.batch): r for r in rates}
+    lines = [
+        "## Classify stage: LureWatch against a bare TF-IDF + logistic regression",
+        "",
+        f"Command: `{_command(args)}`  ",
+        f"Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}  ",
+        f"Machine: {info['cpus']} CPUs ({info['cpu']}), {info['memory']} RAM, {info['os']}, "
+        f"Python {info['python']}, {info['versions']}; shared with other work: load average "
+        f"{load[0]:.2f} before and {load[1]:.2f} after",
+        "",
+    ]
+    verdicts = []
+    for batch in args.batches:
+        bare, lure = by[("bare", batch)], by[("lurewatch", batch)]
+        ratio = lure.ads_per_cpu_second / bare.ads_per_cpu_second
+        verdicts.append(f"{ratio:.2f}x at batch {batch}")
+    lines += [
+        f"**LureWatch's classify stage ran at {', '.join(verdicts)} of the bare model's ads per "
+        f"CPU second; the target is {TARGET_RATIO}x.**",
+        "",
+        "| batch | bare ads/s | LureWatch ads/s | ratio | without explanations ads/s | ratio "
+        "| LureWatch CPU ms/ad | bare CPU ms/ad |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for batch in args.batches:
+        bare, lure = by[("bare", batch)], by[("lurewatch", batch)]
+        quiet = by[("lurewatch-no-explain", batch)]
+        lines.append(
+            f"| {batch} | {bare.ads_per_cpu_second:.0f} | {lure.ads_per_cpu_second:.0f} "
+            f"| {lure.ads_per_cpu_second / bare.ads_per_cpu_second:.2f}x "
+            f"| {quiet.ads_per_cpu_second:.0f} "
+            f"| {quiet.ads_per_cpu_second / bare.ads_per_cpu_second:.2f}x "
+            f"| {1000 / lure.ads_per_cpu_second:.2f} | {1000 / bare.ads_per_cpu_second:.3f} |"
+        )
+    lines += [
+        "",
+        f"Ads/s are per CPU second of this one process (median of {args.repeat}); wall-clock "
+        "rates on the shared machine were "
+        + ", ".join(
+            f"{by[('lurewatch', b)].ads_per_wall_second:.0f} (LureWatch) and "
+            f"{by[('bare', b)].ads_per_wall_second:.0f} (bare) at batch {b}"
+            for b in args.batches
+        )
+        + ".",
+    ]
+    if stages:
+        lines += [
+            "",
+            "Where LureWatch's time goes (cProfile of one more pass at batch "
+            f"{max(args.batches)}; shares of `classify_many`, which cProfile skews towards "
+            "Python-heavy code):",
+            "",
+            "| stage | share |",
+            "| --- | ---: |",
+        ]
+        for label, share in stages:
+            shown = "n/a" if share is None else f"{100 * share:.0f} %"
+            lines.append(f"| {label.replace('  ', '&nbsp;&nbsp;')} | {shown} |")
+    if trains:
+        lines += [
+            "",
+            "Training time (`classifiers.train.train`: indicators for every ad, six candidate "
+            "models chosen on validation, scoring, saving):",
+            "",
+            "| ads | of which synthetic | wall s | CPU s |",
+            "| ---: | ---: | ---: | ---: |",
+        ]
+        for run in trains:
+            lines.append(
+                f"| {run.ads} | {run.synthetic} | {run.wall_seconds:.1f} | {run.cpu_seconds:.1f} |"
+            )
+    lines += [
+        "",
+        "How it was measured:",
+        "",
+        f"- Items: {args.ads} ads taken in turn from the {seed_ads} bundled seed ads (title and "
+        "text, no language given, so language identification runs), scored once before timing "
+        "so that per-word caches are as warm as in a running crawl.",
+        "- LureWatch: `LureClassifier.classify_many` with the seed model (as the crawl's "
+        "classify pipeline calls it, explanations included), and again with "
+        "`explain=False`. Bare: `TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, "
+        "min_df=2)` and `LogisticRegression()` fitted on the same seed ads, `predict_proba` of "
+        "the same batches.",
+        "- All three run in this one process, one after another for each batch size, their order "
+        "alternating between repetitions. CPU seconds are `time.process_time()`: on a machine "
+        "shared with other work they count what this process computed, not its waiting.",
+    ]
+    if trains:
+        lines.append(
+            "- The larger training sets are the seed plus synthetic variants of seed ads "
+            "(`synthetic_ads` in the script: sentences shuffled, one sentence from another seed ad "
+            "of the same language and label put in, numbers shifted; labels kept). They are "
+            "for timing only and say nothing about accuracy; their models are thrown away."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas: {text!r}") from exc
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive numbers: {text!r}")
+    return values
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_classify")
+    parser.add_argument("--ads", type=int, default=2000, help="ads scored per measurement")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--batches", type=_sizes, default=list(BATCHES))
+    parser.add_argument("--train-sizes", type=_sizes, default=[1500, 20_000])
+    parser.add_argument(
+        "--no-train", action="store_true", help="time no training beyond the seed model"
+    )
+    parser.add_argument("--no-profile", action="store_true", help="skip the cProfile breakdown")
+    parser.add_argument("--work", type=Path, help="keep the homes and data here")
+    parser.add_argument("--doc", type=Path, default=REPO / "docs" / "benchmarks.md")
+    parser.add_argument("--no-doc", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    if args.ads < 1 or args.repeat < 1:
+        parser.error("--ads and --repeat must be at least 1")
+
+    def announce(message: str) -> None:
+        print(message, flush=True)
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="lw-bench-classify-"))
+    work.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()[0]
+    seed = load_seed()
+    runs, seed_home = training_runs(work, seed, [] if args.no_train else args.train_sizes, announce)
+    classifier = load_classifier(Settings(home=seed_home), announce=announce)
+    items = [AdText(seed[k % len(seed)].text, seed[k % len(seed)].title) for k in range(args.ads)]
+    classifier.classify_many([AdText(ad.text, ad.title) for ad in seed])  # warm up, not timed
+    bare = BareModel(seed)
+    rates = measure(classifier, bare, items, args.batches, args.repeat, announce)
+    stages = [] if args.no_profile else profile_stages(classifier, items, max(args.batches))
+    load_after = os.getloadavg()[0]
+
+    text = report(rates, runs, stages, args, len(seed), (load_before, load_after))
+    print(text)
+    if not args.no_doc:
+        replace_section(args.doc, SECTION, text)
+        print(f"written to {args.doc}")
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
