@@ -61,6 +61,21 @@ def test_tampered_indicator_patterns_are_refused(copy: tuple[Settings, Path]) ->
         load_classifier(settings)
 
 
+@pytest.mark.parametrize("name", ["wages.yml", "places.yml"])
+def test_config_files_travel_with_the_version_and_are_checked(
+    copy: tuple[Settings, Path], name: str
+) -> None:
+    settings, folder = copy
+    # The version keeps its own copy: editing config/ later does not change its features.
+    assert (folder / name).read_bytes() == (
+        Path(settings.indicators_file).parent / name
+    ).read_bytes()
+    with (folder / name).open("a") as handle:
+        handle.write("\n# edited\n")
+    with pytest.raises(ModelIntegrityError, match=name.replace(".", r"\.")):
+        load_classifier(settings)
+
+
 def _replace_model(folder: Path, data: bytes) -> None:
     (folder / "model.skops").write_bytes(data)
     meta = json.loads((folder / "meta.json").read_text())
