@@ -234,16 +234,21 @@ def train_timed(home: Path, data: list[Path | str], ads: int, synthetic: int) ->
 
 
 def training_runs(
-    work: Path, seed: Sequence[LabelledAd], sizes: Sequence[int], announce: Callable[[str], None]
+    work: Path,
+    seed: Sequence[LabelledAd],
+    sizes: Sequence[int],
+    announce: Callable[[str], None],
+    seed_home: Path | None = None,
 ) -> tuple[list[TrainRun], Path]:
-    """Trains once per size (the seed itself for the size nearest it); returns the runs and
-    the home whose model is the seed's."""
+    """Trains on the seed (unless ``seed_home`` already holds its model), then once per size
+    beyond the seed's; returns the runs and the home holding the seed model."""
     runs: list[TrainRun] = []
-    seed_home = work / "home-seed"
-    shutil.rmtree(seed_home, ignore_errors=True)
-    run = train_timed(seed_home, ["seed"], len(seed), 0)
-    announce(f"trained on the seed ({len(seed)} ads) in {run.wall_seconds:.1f} s")
-    runs.append(run)
+    if seed_home is None:
+        seed_home = work / "home-seed"
+        shutil.rmtree(seed_home, ignore_errors=True)
+        run = train_timed(seed_home, ["seed"], len(seed), 0)
+        announce(f"trained on the seed ({len(seed)} ads) in {run.wall_seconds:.1f} s")
+        runs.append(run)
     for size in sizes:
         extra = size - len(seed)
         if extra <= 0:
@@ -293,6 +298,8 @@ def _command(args: argparse.Namespace) -> str:
         parts.append("--train-sizes " + ",".join(map(str, args.train_sizes)))
     if args.no_profile:
         parts.append("--no-profile")
+    if args.home:
+        parts.append(f"--home {args.home}")
     return " ".join(parts)
 
 
@@ -423,6 +430,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile breakdown")
     parser.add_argument("--work", type=Path, help="keep the homes and data here")
+    parser.add_argument(
+        "--home", type=Path, help="a LUREWATCH_HOME with the seed model: no seed training"
+    )
     parser.add_argument("--doc", type=Path, default=REPO / "docs" / "benchmarks.md")
     parser.add_argument("--no-doc", action="store_true", help="print only")
     args = parser.parse_args(argv)
@@ -436,7 +446,8 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()[0]
     seed = load_seed()
-    runs, seed_home = training_runs(work, seed, [] if args.no_train else args.train_sizes, announce)
+    sizes = [] if args.no_train else args.train_sizes
+    runs, seed_home = training_runs(work, seed, sizes, announce, args.home)
     classifier = load_classifier(Settings(home=seed_home), announce=announce)
     items = [AdText(seed[k % len(seed)].text, seed[k % len(seed)].title) for k in range(args.ads)]
     classifier.classify_many([AdText(ad.text, ad.title) for ad in seed])  # warm up, not timed

@@ -108,6 +108,12 @@ class IndicatorExtractor:
                 self._compiled[lang] = self._compile(lang)
             return self._compiled[lang]
 
+    def warm(self) -> None:
+        """Builds every language's matcher now (seconds each, the spaCy pipelines with them),
+        so that the first ad in a language does not pay for it in the middle of a crawl."""
+        for lang in LANGUAGES:
+            self.compiled(lang)
+
     def _compile(self, lang: str) -> _Compiled:
         groups: list[_Group] = []
         for spec in self.taxonomy.indicators:

@@ -66,6 +66,12 @@ class LureClassifier:
     def version(self) -> str:
         return self._version
 
+    def warm(self) -> LureClassifier:
+        """Loads everything scoring needs up front (see ``IndicatorExtractor.warm``)."""
+        self._extractor.warm()
+        self.classify_many([AdText(f"warm-up {lang}", lang=lang) for lang in LANGUAGES])
+        return self
+
     def classify(self, text: str, title: str = "", lang: str | None = None) -> Classification:
         return self.classify_many([AdText(text, title, lang)])[0]
 

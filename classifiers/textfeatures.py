@@ -129,7 +129,9 @@ class FastTfidf:
             ),
             shape=(len(distinct), self.n_features),
         )
-        return sparse.csr_matrix(occurrences @ grams)
+        counts = sparse.csr_matrix(occurrences @ grams)
+        counts.sort_indices()  # as scikit-learn orders them: row sums then add up alike
+        return counts
 
     def _word_grams(self, word: str) -> tuple[np.ndarray, np.ndarray]:
         cached = self._words.get(word)

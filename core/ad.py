@@ -113,7 +113,7 @@ class Ad:
     entities: list[Entity] = field(default_factory=list)  # phones, handles... found in text
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Ad:
@@ -126,6 +126,7 @@ class Ad:
         return cls(**values)
 
     def apply(self, result: Classification) -> None:
+        """Sets the ``SCORED_FIELDS`` from a classification."""
         self.lure_score = result.lure_score
         self.flagged = result.flagged
         self.indicators = result.indicators
@@ -150,7 +151,7 @@ class AdRemoved:
     captures: list[Capture] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return plain(self)
 
 
 def indicator_from_dict(data: dict[str, Any]) -> Indicator:
@@ -174,3 +175,35 @@ def entity_from_dict(data: dict[str, Any]) -> Entity:
 
 def utc_now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+# What ``Ad.apply`` sets: the fields a classifier in another process sends back.
+SCORED_FIELDS = (
+    "lure_score",
+    "flagged",
+    "indicators",
+    "model_version",
+    "lang",
+    "top_terms",
+    "entities",
+)
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def plain(value: Any) -> Any:
+    """``dataclasses.asdict`` without its deep copy of every leaf (an ad's spans and terms
+    made that the costliest step of storing it): dataclasses become dicts, lists and tuples
+    lists, dicts are walked; strings, numbers and None are shared, being immutable."""
+    kind = type(value)
+    if kind in (str, int, float, bool) or value is None:
+        return value
+    names = _FIELD_NAMES.get(kind)
+    if names is None and dataclasses.is_dataclass(value):
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {name: plain(getattr(value, name)) for name in names}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.ad import Ad, AdRemoved, Capture
+from core.ad import SCORED_FIELDS, Ad, AdRemoved, Capture, plain
 from core.settings import Settings
 from index.search import SearchIndex
 from index.store import Store, StoredAd
@@ -58,7 +58,7 @@ class Ingest:
             from classifiers import load_classifier
 
             kwargs = {"announce": self.announce} if self.announce else {}
-            self._classifier = load_classifier(self.settings, **kwargs)
+            self._classifier = load_classifier(self.settings, **kwargs).warm()
             return str(self._classifier.version)
         return None
 
@@ -70,12 +70,10 @@ class Ingest:
 
             results = self._classifier.classify_many([AdText.of(ad) for _, ad in ads])
             for (i, ad), result in zip(ads, results, strict=True):
-                before = ad.to_dict()
                 ad.apply(result)
-                after = ad.to_dict()
                 outcome = outcomes[i]
                 outcome.scored, outcome.flagged = True, ad.flagged
-                outcome.changed = {k: v for k, v in after.items() if before.get(k) != v}
+                outcome.changed = {name: plain(getattr(ad, name)) for name in SCORED_FIELDS}
         if self._store is not None:
             stored = self._store.upsert_many([ad for _, ad in ads])
             for (i, _), verdict in zip(ads, stored, strict=True):

@@ -129,19 +129,34 @@ class Store:
             return []
         try:
             with Session(self.engine) as session, session.begin():
-                return [_upsert(session, ad) for ad in ads]
+                # One query loads the batch's existing rows: each ad's get() then finds its
+                # row (or its absence) without a query of its own.
+                ids = list({ad.id for ad in ads})
+                known = {r.id for r in session.scalars(select(AdRow).where(AdRow.id.in_(ids)))}
+                written: list[Ad] = []
+                outcomes = []
+                for ad in ads:
+                    outcomes.append(_upsert(session, ad, written, ad.id in known))
+                    known.add(ad.id)
+                scores.record(session, written, "crawl")  # one query for the batch
+                return outcomes
         except IntegrityError:
             # Another process stored one of these ads (or its next version) between our read
             # and write: do each again on top of theirs, alone.
             return [self._upsert_alone(ad) for ad in ads]
 
     def _upsert_alone(self, ad: Ad) -> UpsertOutcome:
-        try:
-            with Session(self.engine) as session, session.begin():
-                return _upsert(session, ad)
-        except IntegrityError:
-            with Session(self.engine) as session, session.begin():
-                return _upsert(session, ad)
+        for attempt in (1, 2):
+            try:
+                with Session(self.engine) as session, session.begin():
+                    written: list[Ad] = []
+                    outcome = _upsert(session, ad, written)
+                    scores.record(session, written, "crawl")
+                    return outcome
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def mark_removed(self, item: AdRemoved) -> bool:
         """Record that the ad is gone. False when there is nothing to mark: the ad is unknown,
@@ -279,19 +294,24 @@ class Store:
         self.engine.dispose()
 
 
-def _upsert(session: Session, ad: Ad) -> UpsertOutcome:
+def _upsert(
+    session: Session, ad: Ad, written: list[Ad], known: bool | None = None
+) -> UpsertOutcome:
+    """Writes one ad in the caller's transaction; an ad whose row it wrote is added to
+    ``written`` (for the score history). ``known``: whether the caller already loaded the
+    ad's row into the session (None: not looked up yet)."""
     now = ad.fetched_at or utc_now_iso()
     payload = _json(ad.to_dict())
     digest = content_sha256(ad)
-    row = session.get(AdRow, ad.id)
+    row = None if known is False else session.get(AdRow, ad.id)
     if row is None:
         row = AdRow(id=ad.id, first_seen=now, last_seen=now, versions=1)
         _fill(row, ad, payload)
         session.add(row)
         session.flush()
         session.add(_version_row(ad, 1, payload, digest))
-        _add_captures(session, ad.id, ad.captures)
-        scores.record(session, [ad], "crawl")
+        _add_captures(session, ad.id, ad.captures, new=True)
+        written.append(ad)
         return "new"
     old = Ad.from_dict(json.loads(row.data))
     changed = any(getattr(old, f) != getattr(ad, f) for f in CONTENT_FIELDS)
@@ -317,7 +337,7 @@ def _upsert(session: Session, ad: Ad) -> UpsertOutcome:
         row.versions += 1
         session.add(_version_row(ad, row.versions, payload, digest))
     _add_captures(session, ad.id, ad.captures)
-    scores.record(session, [ad], "crawl")
+    written.append(ad)
     return "updated" if changed else "unchanged"
 
 
@@ -351,17 +371,20 @@ def _version_row(ad: Ad, version: int, payload: str, digest: str) -> AdVersionRo
     )
 
 
-def _add_captures(session: Session, ad_id: str, captures: list[Capture]) -> None:
+def _add_captures(session: Session, ad_id: str, captures: list[Capture], new: bool = False) -> None:
+    """Links the captures not linked yet; ``new``: the ad's row was just added (nothing is)."""
     if not captures:
         return
     hashes = {c.sha256 for c in captures}
-    known = set(
-        session.scalars(
-            select(AdCaptureRow.sha256).where(
-                AdCaptureRow.ad_id == ad_id, AdCaptureRow.sha256.in_(hashes)
+    known: set[str] = set()
+    if not new:
+        known = set(
+            session.scalars(
+                select(AdCaptureRow.sha256).where(
+                    AdCaptureRow.ad_id == ad_id, AdCaptureRow.sha256.in_(hashes)
+                )
             )
         )
-    )
     for cap in captures:
         if cap.sha256 not in known:
             known.add(cap.sha256)
