@@ -1,14 +1,19 @@
 """The lure model: word and character n-gram TF-IDF of the normalised text plus the
 indicator block, into a logistic regression with calibrated probabilities.
 
-Training goes through scikit-learn as it is. Scoring takes a faster road to the same numbers
-(:class:`_Scorer`): scikit-learn's vectorizers build every n-gram string of every ad, and its
-calibrated classifier makes five separate passes over the features, one per fold.
+scikit-learn fits the vectorizers and the classifier. Turning texts into features and
+scoring them take a faster road to the same numbers: scikit-learn's vectorizers build every
+n-gram string of every ad (:mod:`classifiers.textfeatures` does not), and its calibrated
+classifier makes a separate pass over the features per calibration fold (:class:`_Scorer`
+makes one).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+import hashlib
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,6 +31,7 @@ from classifiers.features import AdInput, IndicatorVectorizer
 from classifiers.textfeatures import FastTfidf
 
 _SCORER = "_scorer_"  # instance attribute holding the built _Scorer (or None: none)
+_Transform = Callable[[Sequence[str]], sparse.csr_matrix]
 
 
 class LureModel(ClassifierMixin, BaseEstimator):
@@ -61,24 +67,11 @@ class LureModel(ClassifierMixin, BaseEstimator):
             raise ValueError("training needs both classes (labels 0 and 1)")
         if self.calibration not in ("sigmoid", "isotonic", "none"):
             raise ValueError(f"unknown calibration {self.calibration!r}")
-        texts = [x.text for x in X]
-        self.word_vectorizer_ = TfidfVectorizer(
-            analyzer="word",
-            ngram_range=(1, 2),
-            token_pattern=r"(?u)\b\w+\b",  # noqa: S106 (a regex, not a password)
-            min_df=2,
-            max_features=40_000,
-            sublinear_tf=True,
-        ).fit(texts)
-        self.char_vectorizer_ = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(2, 5), min_df=2, max_features=60_000, sublinear_tf=True
-        ).fit(texts)
+        self.word_vectorizer_, self.char_vectorizer_ = _fitted_vectorizers([x.text for x in X])
         self.indicator_vectorizer_ = IndicatorVectorizer(self.codes, self.strengths).fit(X)
-        features = self._features(X)
-        for vectorizer in (self.word_vectorizer_, self.char_vectorizer_):
-            # numpy ints in the vocabulary would each become a separate array in the skops
-            # file (tens of thousands): plain ints keep saving fast and the file small.
-            vectorizer.vocabulary_ = {t: int(i) for t, i in vectorizer.vocabulary_.items()}
+        features = _feature_matrix(
+            self, _transformer(self.word_vectorizer_), _transformer(self.char_vectorizer_), X
+        )
         base = LogisticRegression(
             C=self.C,
             class_weight="balanced",
@@ -100,6 +93,7 @@ class LureModel(ClassifierMixin, BaseEstimator):
         return self
 
     def _features(self, X: Sequence[AdInput]) -> sparse.csr_matrix:
+        """The features through scikit-learn's own transforms (what the fast road matches)."""
         texts = [x.text for x in X]
         blocks = [
             self.word_vectorizer_.transform(texts) * self.text_weight,
@@ -115,7 +109,11 @@ class LureModel(ClassifierMixin, BaseEstimator):
     def features(self, X: Sequence[AdInput]) -> sparse.csr_matrix:
         """The matrix the classifier reads: word block, char block, indicator block."""
         scorer = self._scorer()
-        return self._features(X) if scorer is None else scorer.features(X)
+        if scorer is None:
+            return _feature_matrix(
+                self, _transformer(self.word_vectorizer_), _transformer(self.char_vectorizer_), X
+            )
+        return scorer.features(X)
 
     def predict_proba_features(self, features: sparse.csr_matrix) -> np.ndarray:
         scorer = self._scorer()
@@ -196,19 +194,7 @@ class _Scorer:
         return cls(model, word, char, coef, intercept, calibrators)
 
     def features(self, X: Sequence[AdInput]) -> sparse.csr_matrix:
-        model = self._model
-        texts = [x.text for x in X]
-        blocks = [
-            self._word.transform(texts),
-            self._char.transform(texts),
-            model.indicator_vectorizer_.transform(X),
-        ]
-        for block, weight in zip(
-            blocks, (model.text_weight, model.text_weight, model.indicator_weight), strict=True
-        ):
-            if weight != 1.0:
-                block.data *= weight
-        return sparse.hstack(blocks, format="csr")
+        return _feature_matrix(self._model, self._word.transform, self._char.transform, X)
 
     def predict_proba(self, features: sparse.csr_matrix) -> np.ndarray:
         if features.shape[1] != self._coef.shape[0]:
@@ -238,3 +224,63 @@ def _calibrate(calibrator: Any, decisions: np.ndarray) -> np.ndarray:
     elif isinstance(calibrator, _SigmoidCalibration):
         return np.asarray(expit(-(calibrator.a_ * decisions + calibrator.b_)))
     return np.asarray(calibrator.predict(decisions))
+
+
+def _transformer(vectorizer: TfidfVectorizer) -> _Transform:
+    if textfeatures.supports(vectorizer):
+        return FastTfidf(vectorizer).transform
+    return vectorizer.transform
+
+
+def _feature_matrix(
+    model: LureModel, word: _Transform, char: _Transform, X: Sequence[AdInput]
+) -> sparse.csr_matrix:
+    texts = [x.text for x in X]
+    blocks = [word(texts), char(texts), model.indicator_vectorizer_.transform(X)]
+    weights = (model.text_weight, model.text_weight, model.indicator_weight)
+    for block, weight in zip(blocks, weights, strict=True):
+        if weight != 1.0:
+            block.data *= weight
+    return sparse.hstack(blocks, format="csr")
+
+
+# The last texts the vectorizers were fitted on (a digest) and the fitted pair. Training fits
+# several candidate models on the same texts (the grid in classifiers/train.py) and the
+# vectorizers depend on the texts alone: fitting them again would give the same vocabulary
+# and idf, at a cost that grows with the data.
+_last_fit: tuple[str, TfidfVectorizer, TfidfVectorizer] | None = None
+_fit_lock = threading.Lock()
+
+
+def _fitted_vectorizers(texts: list[str]) -> tuple[TfidfVectorizer, TfidfVectorizer]:
+    global _last_fit
+    digest = hashlib.sha256()
+    for text in texts:
+        encoded = text.encode("utf-8", "surrogatepass")
+        digest.update(len(encoded).to_bytes(8, "little"))
+        digest.update(encoded)
+    key = digest.hexdigest()
+    with _fit_lock:
+        if _last_fit is None or _last_fit[0] != key:
+            word = TfidfVectorizer(
+                analyzer="word",
+                ngram_range=(1, 2),
+                token_pattern=r"(?u)\b\w+\b",  # noqa: S106 (a regex, not a password)
+                min_df=2,
+                max_features=40_000,
+                sublinear_tf=True,
+            ).fit(texts)
+            char = TfidfVectorizer(
+                analyzer="char_wb",
+                ngram_range=(2, 5),
+                min_df=2,
+                max_features=60_000,
+                sublinear_tf=True,
+            ).fit(texts)
+            for vectorizer in (word, char):
+                # numpy ints in the vocabulary would each become a separate array in the
+                # skops file (tens of thousands): plain ints keep saving fast and small.
+                vectorizer.vocabulary_ = {t: int(i) for t, i in vectorizer.vocabulary_.items()}
+            _last_fit = (key, word, char)
+        # Copies: each model owns its vectorizers.
+        return copy.deepcopy(_last_fit[1]), copy.deepcopy(_last_fit[2])

@@ -17,6 +17,8 @@ NEWSPIDER_MODULE = "crawlers.spiders"
 # Politeness: obey robots.txt, identify ourselves with a contact URL, go slowly.
 ROBOTSTXT_OBEY = True
 USER_AGENT = _core["USER_AGENT"]
+# Classify, store and index in a second process (see ITEM_PIPELINES below).
+LUREWATCH_INGEST_WORKER = _core["LUREWATCH_INGEST_WORKER"]
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5

@@ -22,7 +22,7 @@ from dataclasses import asdict
 from multiprocessing.connection import Connection
 from typing import Any
 
-from core.ad import Ad, AdRemoved
+from core.ad import Ad, AdRemoved, plain
 from core.settings import Settings
 from index.ingest import Ingest, Outcome, Steps, item_from_wire, item_to_wire
 
@@ -87,7 +87,7 @@ def worker_main(conn: Connection, settings_json: str, steps_json: str) -> None:
                 )
                 continue
             _send(
-                conn, {"op": "done", "id": message["id"], "results": [asdict(o) for o in outcomes]}
+                conn, {"op": "done", "id": message["id"], "results": [plain(o) for o in outcomes]}
             )
     except (EOFError, OSError):
         return  # the crawl process is gone: exit without committing more

@@ -1,0 +1,99 @@
+"""The ingest worker process: what a crawl hands it comes back scored, stored and indexed."""
+
+from __future__ import annotations
+
+import queue
+import time
+from typing import Any
+
+import pytest
+
+from core.ad import AdRemoved
+from core.settings import Settings
+from index.ingest import Steps, apply_changes
+from index.search import SearchIndex
+from index.store import Store
+from index.worker import WorkerClient, WorkerError, outcomes_of
+from tests.factories import make_ad
+
+pytestmark = pytest.mark.slow
+
+HOSTESS = (
+    "Pretty girls 18-25 wanted as hostesses in Dubai. Visa and flight paid, we keep your"
+    " passport. Registration fee US$500. WhatsApp only +1 758 555 0101."
+)
+COOK = (
+    "Sunset Resort, Rodney Bay, is hiring a line cook. Two years' experience, food handler's"
+    " certificate. Apply with your CV to jobs@sunsetresort.example."
+)
+
+
+def _started(settings: Settings, steps: Steps) -> tuple[WorkerClient, queue.Queue[Any]]:
+    replies: queue.Queue[Any] = queue.Queue()
+    client = WorkerClient(settings, steps)
+    client.start(replies.put)
+    return client, replies
+
+
+def test_a_batch_comes_back_scored_stored_and_indexed(trained_settings: Settings) -> None:
+    client, replies = _started(trained_settings, Steps(index_batch=1000))
+    hostess = make_ad("http://127.0.0.1:9/ads/hostess.html", "Hostesses for Dubai", HOSTESS)
+    cook = make_ad("http://127.0.0.1:9/ads/cook.html", "Line cook", COOK)
+    first = client.send([hostess, cook])
+    reply = replies.get(timeout=120)
+    assert reply["op"] == "done" and reply["id"] == first
+    outcomes = outcomes_of(reply)
+    assert [o.stored for o in outcomes] == ["new", "new"]
+    assert [o.scored for o in outcomes] == [True, True]
+    assert outcomes[0].flagged and not outcomes[1].flagged
+
+    # The crawl's copy of the ad gets what the worker's scoring set, entities included.
+    apply_changes(hostess, outcomes[0].changed)
+    assert hostess.flagged and hostess.model_version == client.model_version
+    assert {i.code for i in hostess.indicators} >= {"fee_or_debt", "documents_held"}
+    assert "+17585550101" in {e.value for e in hostess.entities}
+
+    removed = AdRemoved(
+        id=cook.id,
+        url=cook.url,
+        site=cook.site,
+        removed_at="2026-11-22T10:00:00+00:00",
+        reason="http 404",
+        http_status=404,
+    )
+    client.send([removed, hostess])
+    reply = replies.get(timeout=60)
+    assert [o.stored for o in outcomes_of(reply)] == ["removed", "unchanged"]
+
+    client.close()
+    assert replies.get(timeout=10)["op"] == "closed"
+    assert client.indexed == 2  # indexed once at close, after the batch size was never reached
+
+    store = Store(trained_settings)
+    stored = store.get_many([hostess.id, cook.id])
+    assert stored[hostess.id].ad.flagged and stored[cook.id].removed
+    store.close()
+    hits = SearchIndex(trained_settings).search("passport").hits
+    assert [h.id for h in hits] == [hostess.id]
+
+
+def test_a_worker_that_cannot_load_its_model_says_why(trained_settings: Settings) -> None:
+    [model] = trained_settings.models_dir.glob("*/model.skops")
+    model.write_bytes(model.read_bytes() + b"tampered")
+    with pytest.raises(WorkerError, match="does not match the SHA-256"):
+        _started(trained_settings, Steps())
+
+
+def test_a_worker_that_dies_is_reported(settings: Settings) -> None:
+    client, replies = _started(settings, Steps(classify=False))
+    assert client._process is not None  # the test reaches in: nothing else kills it
+    client._process.kill()
+    reply = replies.get(timeout=30)
+    assert reply["op"] == "died" and "exit code" in reply["message"]
+    # Sends fail from then on (the writer thread finds the pipe broken on the first one).
+    ad = make_ad("http://127.0.0.1:9/ads/x.html", "x", "y")
+    with pytest.raises(WorkerError):
+        for _ in range(200):
+            client.send([ad])
+            time.sleep(0.05)
+    client.close()
