@@ -15,7 +15,8 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
-from functools import cache, cached_property, lru_cache
+from functools import cache, lru_cache
+from typing import Any
 
 import numpy as np
 import spacy
@@ -26,7 +27,7 @@ from spacy.tokens import Doc
 LANGUAGES = ("en", "es", "fr", "ht", "pt")
 # Distinct token texts remembered per language; past this the memory starts again (hostile
 # text could otherwise grow it without end).
-MAX_KNOWN_TOKENS = 500_000
+MAX_KNOWN_TOKENS = 200_000
 _lock = threading.Lock()
 
 
@@ -77,27 +78,38 @@ class Tokens:
         self.starts = starts
         self._known = known
         self.norms: list[str] = [k[0] for k in known]
+        self._columns: dict[int, list[Any]] = {}
 
-    @cached_property
+    def _column(self, field: int) -> list[Any]:
+        column = self._columns.get(field)
+        if column is None:
+            column = self._columns[field] = [k[field] for k in self._known]
+        return column
+
+    @property
     def hashes(self) -> list[int]:
         """Of the norms, in the doc's string store."""
-        return [k[1] for k in self._known]
+        return self._column(1)
 
-    @cached_property
+    @property
     def ends(self) -> list[int]:
-        return [start + k[2] for start, k in zip(self.starts, self._known, strict=True)]
+        ends = self._columns.get(-1)
+        if ends is None:
+            lengths = self._column(2)
+            ends = self._columns[-1] = [s + n for s, n in zip(self.starts, lengths, strict=True)]
+        return ends
 
-    @cached_property
+    @property
     def breaks(self) -> list[bool]:
-        return [k[3] for k in self._known]
+        return self._column(3)
 
-    @cached_property
+    @property
     def like_num(self) -> list[bool]:
-        return [k[4] for k in self._known]
+        return self._column(4)
 
-    @cached_property
+    @property
     def is_space(self) -> list[bool]:
-        return [k[5] for k in self._known]
+        return self._column(5)
 
 
 class _Analyser:

@@ -1,10 +1,11 @@
 """A fitted ``TfidfVectorizer``'s ``transform``, computed faster for scoring.
 
 scikit-learn builds every n-gram string of every ad and looks each one up: thousands per ad
-for character n-grams, more time than all the rest of the classify stage. The numbers here
-are the same (up to the order of floating-point sums): word n-grams are looked up straight
-from the token list, and an ad's ``char_wb`` n-grams (which never cross a word boundary) are
-the sum of its words' n-grams, counted once per distinct word and cached.
+for character n-grams, more time than all the rest of the classify stage. Here word n-grams
+are looked up straight from the token list, and an ad's ``char_wb`` n-grams (which never
+cross a word boundary) are the sum of its words' n-grams, counted once per distinct word and
+cached. The numbers are the same, bit for bit: the counts are whole numbers, and the tf-idf
+weighting and row norms do the same operations in the same order as scikit-learn's.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 # Distinct words whose n-grams are kept; past this the cache starts again (hostile text
 # could otherwise grow it without end).
-CACHE_WORDS = 200_000
+CACHE_WORDS = 100_000
 _DEFAULTS = {
     "input": "content",
     "encoding": "utf-8",
@@ -121,15 +122,17 @@ class FastTfidf:
         columns = np.fromiter(map(number.__getitem__, words), dtype=np.int64, count=len(words))
         occurrences = _count(columns, lengths, len(texts), len(distinct))
         per_word = [self._word_grams(word) for word in distinct]
+        indptr = np.zeros(len(per_word) + 1, dtype=np.int64)
+        np.cumsum([len(c) for c, _ in per_word], out=indptr[1:])
         grams = sparse.csr_matrix(
             (
                 np.concatenate([n for _, n in per_word]) if per_word else np.zeros(0),
                 np.concatenate([c for c, _ in per_word]) if per_word else np.zeros(0, np.int32),
-                np.concatenate([[0], np.cumsum([len(c) for c, _ in per_word])]),
+                indptr,
             ),
             shape=(len(distinct), self.n_features),
         )
-        counts = sparse.csr_matrix(occurrences @ grams)
+        counts: sparse.csr_matrix = occurrences @ grams
         counts.sort_indices()  # as scikit-learn orders them: row sums then add up alike
         return counts
 
@@ -169,11 +172,12 @@ def _normalise_rows(matrix: sparse.csr_matrix, norm: str) -> None:
 def _count(
     columns: np.ndarray, lengths: list[int], n_rows: int, n_columns: int
 ) -> sparse.csr_matrix:
-    """Rows of counts: row r counts the columns of its ``lengths[r]`` entries (-1: none)."""
-    rows = np.repeat(np.arange(n_rows), lengths)
+    """Rows of counts: row r counts the columns of its ``lengths[r]`` entries (-1: none),
+    each row's columns in ascending order."""
+    rows = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
     kept = columns >= 0
-    matrix = sparse.csr_matrix(
-        (np.ones(int(kept.sum())), (rows[kept], columns[kept])), shape=(n_rows, n_columns)
-    )
-    matrix.sum_duplicates()
-    return matrix
+    cells, counts = np.unique(rows[kept] * n_columns + columns[kept], return_counts=True)
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cells // n_columns, minlength=n_rows), out=indptr[1:])
+    data = counts.astype(np.float64)
+    return sparse.csr_matrix((data, cells % n_columns, indptr), shape=(n_rows, n_columns))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 _QUANTIFIER = re.compile(r"\{(\d+),(\d+)\}")
@@ -90,43 +91,87 @@ def compile_steps(pattern: list[dict[str, Any]]) -> tuple[_Step, ...]:
     return tuple(steps)
 
 
+def _words(step: _Step) -> list[str] | None:
+    """The words a step stands for when it is exactly one token tested on its norm alone
+    (equal to a word, or one of several); None otherwise."""
+    low, high, tests = step
+    if (low, high) != (1, 1) or len(tests) != 1 or tests[0][0] not in (_EQ, _IN):
+        return None
+    kind, value = tests[0]
+    return [value] if kind == _EQ else sorted(value)
+
+
+# (group, steps still to match, the word sets of the steps that must each find a word in the
+# text: a pattern with a word the text lacks is not tried at all)
+_Entry = tuple[int, tuple[_Step, ...], tuple[list[str], ...]]
+
+
+@dataclass
+class _Anchor:
+    """The patterns that start with one word, sorted by what must come next."""
+
+    whole: list[int] = field(default_factory=list)  # groups with a one-word pattern
+    by_next: dict[str, list[_Entry]] = field(default_factory=dict)  # next word -> entries
+    other: list[_Entry] = field(default_factory=list)  # the rest
+
+
+def _entry(group: int, steps: tuple[_Step, ...]) -> _Entry:
+    needed = [words for step in steps if step[0] >= 1 and (words := _words(step)) is not None]
+    return group, steps, tuple(needed)
+
+
 class TokenMatcher:
     """The patterns of several groups (one spaCy Matcher key each)."""
 
     def __init__(self, groups: Sequence[Sequence[list[dict[str, Any]]]]) -> None:
-        # first norm -> (group, the pattern's other steps)
-        self._anchored: dict[str, list[tuple[int, tuple[_Step, ...]]]] = defaultdict(list)
+        self._anchored: dict[str, _Anchor] = {}
         # patterns whose first token is not a plain word: (group, steps, memo by norm)
         self._loose: list[tuple[int, tuple[_Step, ...], dict[str, bool] | None]] = []
         for group, patterns in enumerate(groups):
             for pattern in patterns:
                 steps = compile_steps(pattern)
-                (low, high, tests), rest = steps[0], steps[1:]
-                if (low, high) == (1, 1) and len(tests) == 1 and tests[0][0] in (_EQ, _IN):
-                    kind, value = tests[0]
-                    for norm in [value] if kind == _EQ else sorted(value):
-                        self._anchored[norm].append((group, rest))
+                firsts = _words(steps[0])
+                if firsts is None:
+                    # A first token tested on its norm alone passes or not per norm: remembered.
+                    low, high, tests = steps[0]
+                    by_norm = (low, high) == (1, 1) and all(k in _NORM_KINDS for k, _ in tests)
+                    self._loose.append((group, steps, {} if by_norm else None))
                     continue
-                # A first token tested on its norm alone passes or not per norm: remembered.
-                by_norm = (low, high) == (1, 1) and all(kind in _NORM_KINDS for kind, _ in tests)
-                self._loose.append((group, steps, {} if by_norm else None))
-        self._anchored = dict(self._anchored)
+                nexts = _words(steps[1]) if len(steps) > 1 else None
+                for first in firsts:
+                    anchor = self._anchored.setdefault(first, _Anchor())
+                    if len(steps) == 1:
+                        anchor.whole.append(group)
+                    elif nexts is None:
+                        anchor.other.append(_entry(group, steps[1:]))
+                    else:
+                        for word in nexts:
+                            anchor.by_next.setdefault(word, []).append(_entry(group, steps[2:]))
 
     def __call__(self, view: TokenView) -> set[tuple[int, int, int]]:
         """Every (group, start, end) whose patterns match ``view``'s tokens start..end."""
         norms = view.norms
+        n = len(norms)
         found: set[tuple[int, int, int]] = set()
         where: dict[str, list[int]] = defaultdict(list)
         for i, norm in enumerate(norms):
             where[norm].append(i)
         anchored = self._anchored
         for norm in anchored.keys() & where.keys():
-            for group, rest in anchored[norm]:
-                for i in where[norm]:
+            anchor = anchored[norm]
+            others = [e for e in anchor.other if _present(e[2], where)]
+            for i in where[norm]:
+                for group in anchor.whole:
+                    found.add((group, i, i + 1))
+                if i + 1 < n:
+                    for group, rest, needed in anchor.by_next.get(norms[i + 1], ()):
+                        if _present(needed, where):
+                            _extend(rest, 0, i + 2, view, group, i, found)
+                for group, rest, _ in others:
                     _extend(rest, 0, i + 1, view, group, i, found)
         for group, steps, memo in self._loose:
             if memo is None:
-                for i in range(len(norms)):
+                for i in range(n):
                     _extend(steps, 0, i, view, group, i, found)
                 continue
             first = steps[0][2]
@@ -141,6 +186,10 @@ class TokenMatcher:
                     for i in positions:
                         _extend(steps[1:], 0, i + 1, view, group, i, found)
         return found
+
+
+def _present(needed: tuple[list[str], ...], where: dict[str, list[int]]) -> bool:
+    return all(any(word in where for word in words) for words in needed)
 
 
 def _norm_passes(tests: tuple[_Test, ...], norm: str) -> bool:

@@ -48,6 +48,7 @@ def test_project_settings_are_polite_and_safe(monkeypatch: pytest.MonkeyPatch) -
     assert module.PLAYWRIGHT_LAUNCH_OPTIONS["args"] == CHROMIUM_ARGS
     assert module.ITEM_PIPELINES == {
         "crawlers.pipelines.normalise.NormalisePipeline": 100,
+        "index.pipelines.worker.IngestWorkerPipeline": 150,
         "crawlers.pipelines.classify.ClassifyPipeline": 200,
         "index.pipelines.store.StorePipeline": 300,
         "index.pipelines.search.SearchIndexPipeline": 400,
@@ -77,3 +78,16 @@ def test_runner_settings_follow_the_settings_object(tmp_path: Path) -> None:
     assert result.getbool("LUREWATCH_CLASSIFY") is False
     assert result.getint("DEPTH_LIMIT") == 9  # overrides win
     assert result["SPIDER_MODULES"] == ["crawlers.spiders"]
+
+
+def test_the_ingest_worker_is_on_with_two_cpus_unless_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crawlers.config import scrapy_settings_from
+
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert scrapy_settings_from(Settings(home=tmp_path))["LUREWATCH_INGEST_WORKER"] is True
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    assert scrapy_settings_from(Settings(home=tmp_path))["LUREWATCH_INGEST_WORKER"] is False
+    monkeypatch.setenv("LUREWATCH_INGEST_WORKER", "true")
+    assert scrapy_settings_from(Settings(home=tmp_path))["LUREWATCH_INGEST_WORKER"] is True

@@ -494,6 +494,7 @@ source = Source(name="jobs", start_urls=[sys.argv[1] + "/"])
 overrides = {
     "LUREWATCH_CLASSIFY": False,
     "LUREWATCH_PROGRESS": False,
+    "LUREWATCH_INGEST_WORKER": False,  # the store pipeline in-process: no model needed
     "ITEM_PIPELINES": {
         "crawlers.pipelines.normalise.NormalisePipeline": 100,
         "index.pipelines.store.StorePipeline": 300,
