@@ -240,7 +240,10 @@ def test_crawl_scores_every_ad(
         "-a",
         f"urls={static_site.url}/",
         settings={
-            "ITEM_PIPELINES": {**OWN_PIPELINES, "crawlers.pipelines.classify.ClassifyPipeline": 200},
+            "ITEM_PIPELINES": {
+                **OWN_PIPELINES,
+                "crawlers.pipelines.classify.ClassifyPipeline": 200,
+            },
             # The in-process pipeline: the worker's is what every other crawl test runs.
             "LUREWATCH_INGEST_WORKER": False,
         },
