@@ -21,7 +21,6 @@ import argparse
 import cProfile
 import json
 import os
-import platform
 import pstats
 import random
 import re
@@ -35,12 +34,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psutil
 import sklearn
 import spacy
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from benchmarks.bench_crawl_throughput import machine as crawl_machine
 from benchmarks.docs import replace_section
 from classifiers.corpus import LabelledAd, load_seed
 from classifiers.service import AdText, LureClassifier, load_classifier
@@ -271,22 +270,10 @@ def training_runs(
 
 
 def machine() -> dict[str, str]:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpus": str(os.cpu_count()),
-        "cpu": cpu,
-        "memory": f"{psutil.virtual_memory().total / 2**30:.0f} GiB",
-        "python": platform.python_version(),
-        "versions": f"scikit-learn {sklearn.__version__}, spaCy {spacy.__version__}",
-        "os": platform.platform(terse=True),
-    }
+    facts = crawl_machine()
+    del facts["scrapy"]
+    facts["versions"] = f"scikit-learn {sklearn.__version__}, spaCy {spacy.__version__}"
+    return facts
 
 
 def _command(args: argparse.Namespace) -> str:

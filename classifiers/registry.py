@@ -208,17 +208,7 @@ def load_version(models_dir: Path, version: str | None = None) -> StoredModel:
     data = (folder / MODEL_FILE).read_bytes() if (folder / MODEL_FILE).is_file() else None
     if data is None:
         raise ModelNotFoundError(f"model file missing: {folder / MODEL_FILE}")
-    if sha256_bytes(data) != meta["model_sha256"]:
-        raise ModelIntegrityError(
-            f"{folder / MODEL_FILE} does not match the SHA-256 in {META_FILE}: the file was "
-            "changed after training; refusing to load it"
-        )
-    indicators = folder / INDICATORS_FILE
-    if not indicators.is_file() or sha256_file(indicators) != meta.get("indicators_sha256"):
-        raise ModelIntegrityError(
-            f"{indicators} is missing or does not match the SHA-256 in {META_FILE}; refusing"
-        )
-    _check_config_files(folder, meta)
+    _check_files(folder, meta, sha256_bytes(data))
     try:
         untrusted = set(sio.get_untrusted_types(data=data))
     except Exception as exc:  # a corrupt archive must not pass as "no untrusted types"
@@ -274,17 +264,7 @@ def verify_version(models_dir: Path, version: str) -> dict[str, Any]:
     model_file = folder / MODEL_FILE
     if not model_file.is_file():
         raise ModelNotFoundError(f"model file missing: {model_file}")
-    if sha256_file(model_file) != meta["model_sha256"]:
-        raise ModelIntegrityError(
-            f"{model_file} does not match the SHA-256 in {META_FILE}: the file was changed "
-            "after training"
-        )
-    indicators = folder / INDICATORS_FILE
-    if not indicators.is_file() or sha256_file(indicators) != meta.get("indicators_sha256"):
-        raise ModelIntegrityError(
-            f"{indicators} is missing or does not match the SHA-256 in {META_FILE}"
-        )
-    _check_config_files(folder, meta)
+    _check_files(folder, meta, sha256_file(model_file))
     return meta
 
 
@@ -295,6 +275,21 @@ def extractor_of(folder: Path) -> IndicatorExtractor:
     return IndicatorExtractor.from_file(
         folder / INDICATORS_FILE, own.get(WAGES_FILE), own.get(PLACES_FILE)
     )
+
+
+def _check_files(folder: Path, meta: dict[str, Any], model_sha256: str) -> None:
+    """Every file of the version against the SHA-256 its meta.json recorded."""
+    if model_sha256 != meta["model_sha256"]:
+        raise ModelIntegrityError(
+            f"{folder / MODEL_FILE} does not match the SHA-256 in {META_FILE}: the file was "
+            "changed after training; refusing to load it"
+        )
+    indicators = folder / INDICATORS_FILE
+    if not indicators.is_file() or sha256_file(indicators) != meta.get("indicators_sha256"):
+        raise ModelIntegrityError(
+            f"{indicators} is missing or does not match the SHA-256 in {META_FILE}; refusing"
+        )
+    _check_config_files(folder, meta)
 
 
 def _check_config_files(folder: Path, meta: dict[str, Any]) -> None:
