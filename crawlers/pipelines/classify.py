@@ -58,7 +58,9 @@ class ClassifyPipeline:
         if not crawler.settings.getbool("LUREWATCH_CLASSIFY", True):
             raise NotConfigured("LUREWATCH_CLASSIFY is False: ads are not scored")
         if crawler.settings.getbool("LUREWATCH_INGEST_WORKER", False):
-            raise NotConfigured("the ingest worker process does this (LUREWATCH_INGEST_WORKER)")
+            # The ingest worker process does this. No message: Scrapy would log it as a
+            # warning on every crawl, and nothing is wrong.
+            raise NotConfigured
         assert crawler.stats is not None
         return cls(
             lurewatch_settings(crawler.settings),

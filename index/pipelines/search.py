@@ -38,7 +38,9 @@ class SearchIndexPipeline:
         if not crawler.settings.getbool("LUREWATCH_INDEX", True):
             raise NotConfigured("LUREWATCH_INDEX is off")
         if crawler.settings.getbool("LUREWATCH_INGEST_WORKER", False):
-            raise NotConfigured("the ingest worker process does this (LUREWATCH_INGEST_WORKER)")
+            # The ingest worker process does this. No message: Scrapy would log it as a
+            # warning on every crawl, and nothing is wrong.
+            raise NotConfigured
         return cls(
             crawler,
             crawler.settings.getint("LUREWATCH_INDEX_BATCH", 200),

@@ -27,7 +27,9 @@ class StorePipeline:
         if not crawler.settings.getbool("LUREWATCH_STORE", True):
             raise NotConfigured("LUREWATCH_STORE is off")
         if crawler.settings.getbool("LUREWATCH_INGEST_WORKER", False):
-            raise NotConfigured("the ingest worker process does this (LUREWATCH_INGEST_WORKER)")
+            # The ingest worker process does this. No message: Scrapy would log it as a
+            # warning on every crawl, and nothing is wrong.
+            raise NotConfigured
         return cls(crawler)
 
     def open_spider(self) -> None:
