@@ -4,6 +4,7 @@ score ads one by one or in batches."""
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -70,6 +71,15 @@ class LureClassifier:
         """Loads everything scoring needs up front (see ``IndicatorExtractor.warm``)."""
         self._extractor.warm()
         self.classify_many([AdText(f"warm-up {lang}", lang=lang) for lang in LANGUAGES])
+        return self
+
+    def warm_in_background(self) -> LureClassifier:
+        """``warm`` on a daemon thread: the crawl starts at once and its first pages (robots.txt,
+        listings) are fetched meanwhile; an ad that needs a language still being built waits
+        for it, as it would have anyway. (Warming takes seconds per language.) Only the
+        indicator matchers are built there: they are built under their own lock, so scoring
+        on the crawl's thread never sees one half-built."""
+        threading.Thread(target=self._extractor.warm, name="lurewatch-warm-up", daemon=True).start()
         return self
 
     def classify(self, text: str, title: str = "", lang: str | None = None) -> Classification:

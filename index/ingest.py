@@ -58,7 +58,7 @@ class Ingest:
             from classifiers import load_classifier
 
             kwargs = {"announce": self.announce} if self.announce else {}
-            self._classifier = load_classifier(self.settings, **kwargs).warm()
+            self._classifier = load_classifier(self.settings, **kwargs).warm_in_background()
             return str(self._classifier.version)
         return None
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
 import queue
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from multiprocessing.connection import Connection
@@ -49,7 +51,18 @@ def _receive(conn: Connection) -> dict[str, Any]:
 # --- the child -------------------------------------------------------------------------------
 
 
-def worker_main(conn: Connection, settings_json: str, steps_json: str) -> None:
+def _exit_with(parent: int) -> None:
+    """Ends this process as soon as the crawl process is gone, whatever it is doing (a
+    worker stuck waiting for a lock must not outlive the crawl and keep the store's and the
+    index's locks). What it committed stays; nothing half-done is committed."""
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(3)
+
+
+def worker_main(conn: Connection, settings_json: str, steps_json: str, parent: int) -> None:
+    threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
     settings = Settings.model_validate_json(settings_json)
     steps = Steps(**json.loads(steps_json))
 
@@ -123,7 +136,12 @@ class WorkerClient:
         parent, child = context.Pipe(duplex=True)
         self._process = context.Process(
             target=worker_main,
-            args=(child, self.settings.model_dump_json(), json.dumps(asdict(self.steps))),
+            args=(
+                child,
+                self.settings.model_dump_json(),
+                json.dumps(asdict(self.steps)),
+                os.getpid(),
+            ),
             name="lurewatch-ingest",
             daemon=True,
         )

@@ -97,3 +97,39 @@ def test_a_worker_that_dies_is_reported(settings: Settings) -> None:
             client.send([ad])
             time.sleep(0.05)
     client.close()
+
+
+OWNER = """
+import sys, time
+from core.settings import Settings
+from index.ingest import Steps
+from index.worker import WorkerClient
+
+client = WorkerClient(Settings(home=sys.argv[1]), Steps(classify=False))
+client.start(lambda message: None)
+print(client._process.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_worker_does_not_outlive_a_killed_crawl(settings: Settings) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    with subprocess.Popen(
+        [sys.executable, "-c", OWNER, str(settings.home_dir)], stdout=subprocess.PIPE, text=True
+    ) as owner:
+        assert owner.stdout is not None
+        worker = int(owner.stdout.readline())
+        os.kill(owner.pid, signal.SIGKILL)  # as a crawl killed mid-way
+        owner.wait(10)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"worker {worker} still running 20 s after its crawl was killed")

@@ -34,7 +34,7 @@ def shared_classifier(settings: Settings) -> LureClassifier:
     key = (str(settings.home_dir), str(settings.indicators_file))
     with _lock:
         if key not in _loaded:
-            _loaded[key] = load_classifier(settings).warm()
+            _loaded[key] = load_classifier(settings).warm_in_background()
         return _loaded[key]
 
 
