@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 from typing import Any, ClassVar, TypeVar
@@ -36,7 +37,8 @@ class _Shared:
 
     lock = threading.Lock()
     clients: ClassVar[dict[tuple[str, Steps], tuple[WorkerClient, int]]] = {}
-    routes: ClassVar[dict[int, IngestWorkerPipeline]] = {}
+    # (worker, batch id) -> the pipeline that sent it: batch ids are per worker.
+    routes: ClassVar[dict[tuple[int, int], IngestWorkerPipeline]] = {}
 
 
 class IngestWorkerPipeline:
@@ -87,7 +89,7 @@ class IngestWorkerPipeline:
             entry = _Shared.clients.get(self._key)
             if entry is None:
                 client = WorkerClient(self.settings, self.steps)
-                client.start(_dispatch)
+                client.start(functools.partial(_dispatch, id(client)))
                 entry = (client, 0)
             _Shared.clients[self._key] = (entry[0], entry[1] + 1)
             return entry[0]
@@ -137,7 +139,7 @@ class IngestWorkerPipeline:
             self._fail_all(str(exc), batch)
             return
         self._sent[batch_id] = batch
-        _Shared.routes[batch_id] = self
+        _Shared.routes[(id(self.client), batch_id)] = self
 
     def _reply(self, message: dict[str, Any]) -> None:
         """On the event loop: a batch came back."""
@@ -185,14 +187,16 @@ class IngestWorkerPipeline:
             self.crawler.stats.inc_value(key, value)
 
 
-def _dispatch(message: dict[str, Any]) -> None:
-    """From the reader thread: hand a reply to the pipeline that sent the batch, on its loop."""
+def _dispatch(worker: int, message: dict[str, Any]) -> None:
+    """From a worker's reader thread: hand a reply to the pipeline that sent the batch, on its
+    loop; a worker's death to every pipeline with a batch there."""
     if message["op"] in ("done", "failed"):
-        owner = _Shared.routes.pop(message["id"], None)
+        owner = _Shared.routes.pop((worker, message["id"]), None)
         if owner is not None and owner._loop is not None:
             owner._loop.call_soon_threadsafe(owner._reply, message)
     elif message["op"] == "died":
-        for owner in {id(o): o for o in _Shared.routes.values()}.values():
+        keys = [key for key in list(_Shared.routes) if key[0] == worker]
+        owners = {id(o): o for o in (_Shared.routes.pop(key) for key in keys)}
+        for owner in owners.values():
             if owner._loop is not None:
                 owner._loop.call_soon_threadsafe(owner._died, message["message"])
-        _Shared.routes.clear()
