@@ -40,7 +40,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from benchmarks.bench_crawl_throughput import machine as crawl_machine
-from benchmarks.docs import replace_section
+from benchmarks.docs import publish
 from classifiers.corpus import LabelledAd, load_seed
 from classifiers.service import AdText, LureClassifier, load_classifier
 from classifiers.train import train
@@ -458,10 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     load_after = os.getloadavg()[0]
 
     text = report(rates, runs, stages, args, len(seed), (load_before, load_after))
-    print(text)
-    if not args.no_doc:
-        replace_section(args.doc, SECTION, text)
-        print(f"written to {args.doc}")
+    publish(text, args.doc, SECTION, write=not args.no_doc)
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -35,7 +35,7 @@ import psutil
 import scrapy
 
 from benchmarks.crawl_child import BENCH_OVERRIDES
-from benchmarks.docs import replace_section
+from benchmarks.docs import publish
 from benchmarks.fixture_site import BenchSite, FixtureServer, build_site
 
 REPO = Path(__file__).resolve().parent.parent
@@ -348,10 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     load_after = os.getloadavg()[0]
 
     text = report(runs, site, args, train_seconds, (load_before, load_after))
-    print(text)
-    if not args.no_doc:
-        replace_section(args.doc, SECTION, text)
-        print(f"written to {args.doc}")
+    publish(text, args.doc, SECTION, write=not args.no_doc)
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -496,12 +496,9 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         stats = json.loads(stats_file.read_text())
     text = report(command, args, result[0], stats, seconds)
-    print(text, flush=True)
-    if not args.no_doc:
-        from benchmarks.docs import replace_section
+    from benchmarks.docs import publish
 
-        replace_section(DOC, SECTION, text)
-        print(f"written to {DOC}", flush=True)
+    publish(text, DOC, SECTION, write=not args.no_doc)
     return 0
 
 

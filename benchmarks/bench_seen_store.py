@@ -30,7 +30,7 @@ from typing import Any
 import psutil
 
 from benchmarks.bench_crawl_throughput import machine
-from benchmarks.docs import replace_section
+from benchmarks.docs import publish
 
 REPO = Path(__file__).resolve().parent.parent
 SECTION = "seen-store"
@@ -278,10 +278,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(json.loads(out.read_text()))
     args.load = (before, os.getloadavg()[0])
     text = report(results, args.urls, args)
-    print(text)
-    if not args.no_doc:
-        replace_section(args.doc, SECTION, text)
-        print(f"written to {args.doc}")
+    publish(text, args.doc, SECTION, write=not args.no_doc)
     return 0
 
 

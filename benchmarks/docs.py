@@ -31,3 +31,11 @@ def replace_section(doc: Path, name: str, text: str) -> None:
     temporary = doc.with_name(f".{doc.name}.{os.getpid()}.tmp")
     temporary.write_text(updated, encoding="utf-8")
     temporary.replace(doc)
+
+
+def publish(text: str, doc: Path, name: str, write: bool = True) -> None:
+    """Print a benchmark's section and, unless told not to, put it in ``doc``."""
+    print(text, flush=True)
+    if write:
+        replace_section(doc, name, text)
+        print(f"written to {doc}", flush=True)

@@ -91,12 +91,7 @@ def load_jsonl(path: Path) -> list[LabelledAd]:
 def parse_line(line: str, where: str) -> LabelledAd:
     if len(line) > MAX_LINE_CHARS:
         raise CorpusError(f"{where}: line longer than {MAX_LINE_CHARS} characters")
-    try:
-        row: Any = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise CorpusError(f"{where}: not JSON ({exc.msg})") from exc
-    if not isinstance(row, dict):
-        raise CorpusError(f"{where}: expected a JSON object, got {type(row).__name__}")
+    row = json_object(line, where, CorpusError)
     text = row.get("text")
     if not isinstance(text, str) or not text.strip():
         raise CorpusError(f"{where}: missing or empty string field 'text'")
@@ -144,6 +139,17 @@ def split_sha256(path: Path = SPLIT_FILE) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError as exc:
         raise CorpusError(f"cannot read the seed split file {path}: {exc}") from exc
+
+
+def json_object(line: str, where: str, error: type[Exception]) -> dict[str, Any]:
+    """One line of a JSONL file as an object, or ``error`` saying where and why not."""
+    try:
+        row: Any = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise error(f"{where}: not JSON ({exc.msg})") from exc
+    if not isinstance(row, dict):
+        raise error(f"{where}: expected a JSON object, got {type(row).__name__}")
+    return row
 
 
 def part_of(ad_id: str) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
+from classifiers.corpus import json_object
 from classifiers.labelqueue import Candidate
 
 MAX_FILE_CHARS = 200_000_000
@@ -112,12 +113,7 @@ def parse_jsonl(content: str, default_reviewer: str, now: str | None = None) -> 
         if not line.strip():
             continue
         where = f"line {number}"
-        try:
-            row: Any = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise LabelFileError(f"{where}: not JSON ({exc.msg})") from exc
-        if not isinstance(row, dict):
-            raise LabelFileError(f"{where}: expected a JSON object, got {type(row).__name__}")
+        row = json_object(line, where, LabelFileError)
         ad_id = row.get("ad_id")
         if not isinstance(ad_id, str) or not ad_id.strip():
             raise LabelFileError(f"{where}: missing or empty string field 'ad_id'")

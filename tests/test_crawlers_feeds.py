@@ -26,6 +26,8 @@ from crawlers.feeds import (
 )
 
 PAGES = Path(__file__).resolve().parent / "pages"
+# XML namespace names: identifiers the parser compares, never fetched (its network access is
+# off: test_entities_and_external_dtds_never_expand_or_fetch).
 NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
 
 

@@ -112,6 +112,8 @@ def test_evidence_pages_load_images_fonts_and_media() -> None:
         assert not aborted(page, "https://jobs.example/photo", kind)
 
 
+# The URLs below only go to the request-blocking decision (``should_abort_request`` on a fake
+# request): no browser runs and nothing is fetched.
 @pytest.mark.parametrize("evidence", [False, True])
 def test_trackers_are_blocked_in_both_modes(evidence: bool) -> None:
     page = page_in_mode(evidence)
