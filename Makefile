@@ -15,12 +15,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Debian packages outside Python (installed when run as root, else a hint): Chromium renders
-# JavaScript sites; the tests also start a real redis-server (the shared crawl frontier).
+# JavaScript sites; the tests also start a real redis-server (the shared crawl frontier) and a
+# real PostgreSQL server (the shared case store).
 chromium:
 	@bash scripts/ensure-debian-packages.sh chromium
 
 test-packages:
-	@bash scripts/ensure-debian-packages.sh chromium redis-server
+	@bash scripts/ensure-debian-packages.sh chromium redis-server postgresql
 
 setup: $(STAMP) chromium
 

@@ -8,7 +8,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.ad import SCORED_FIELDS, Ad, AdRemoved, Capture, plain
+from core.ad import (
+    SCORED_FIELDS,
+    Ad,
+    AdRemoved,
+    Capture,
+    Term,
+    entity_from_dict,
+    indicator_from_dict,
+    plain,
+)
 from core.settings import Settings
 from index.search import SearchIndex
 from index.store import Store, StoredAd
@@ -112,13 +121,22 @@ class Ingest:
             self._store.close()
 
 
+# The scored fields that hold objects, and how each is rebuilt from its plain form.
+_FROM_PLAIN: dict[str, Any] = {
+    "indicators": indicator_from_dict,
+    "top_terms": lambda t: Term(**t),
+    "entities": entity_from_dict,
+}
+
+
 def apply_changes(ad: Ad, changed: dict[str, Any]) -> None:
-    """Sets on ``ad`` the fields the worker's scoring set on its copy."""
-    if not changed:
-        return
-    fresh = Ad.from_dict({**ad.to_dict(), **changed})
-    for name in changed:
-        setattr(ad, name, getattr(fresh, name))
+    """Sets on ``ad`` the fields the worker's scoring set on its copy (as ``Ad.from_dict``
+    would read them, without rebuilding the rest of the ad)."""
+    for name, value in changed.items():
+        if name not in SCORED_FIELDS:
+            raise ValueError(f"not a scored field: {name!r}")
+        convert = _FROM_PLAIN.get(name)
+        setattr(ad, name, [convert(v) for v in value or []] if convert else value)
 
 
 def item_to_wire(item: Ad | AdRemoved) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, ForeignKey, Index, Integer, String, Table, Text, select
-from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from classifiers.corpus import LabelledAd
@@ -21,7 +20,7 @@ from classifiers.errors import ClassifierError
 from classifiers.labelqueue import DEFAULT_THRESHOLD, Candidate, LabelledText
 from classifiers.language import normalise_lang
 from classifiers.registry import read_meta
-from core.db import Base, make_engine
+from core.db import Base, create_tables, make_engine
 from core.settings import Settings
 from index.migrate import migrate
 from index.schema import AdRow
@@ -71,11 +70,7 @@ AD_LABELS = _table()
 
 def _create(engine: Engine) -> None:
     migrate(engine)  # the ads table the labels point to
-    try:
-        Base.metadata.create_all(engine, tables=[AD_LABELS])
-    except (OperationalError, ProgrammingError):
-        # Another process created it between the check and the CREATE: check again.
-        Base.metadata.create_all(engine, tables=[AD_LABELS])
+    create_tables(engine, [AD_LABELS])
 
 
 class Decisions:

@@ -13,13 +13,13 @@ import json
 import logging
 from typing import Any
 
-from sqlalchemy import Column, Engine, Table, exists, inspect, select
+from sqlalchemy import Column, Engine, String, Table, exists, inspect, select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.schema import CreateColumn
 
 from core.ad import Ad
-from core.db import Base
+from core.db import create_tables
 from index.schema import (
     AD_CAPTURES,
     AD_VERSIONS,
@@ -49,14 +49,11 @@ def missing_columns(engine: Engine, table: Table) -> list[Column[Any]]:
 
 def migrate(engine: Engine) -> None:
     tables = set(inspect(engine).get_table_names())
-    try:
-        Base.metadata.create_all(engine, tables=STORE_TABLES)
-    except (OperationalError, ProgrammingError):
-        # Two processes opening a fresh store at once (two crawlers sharing a frontier): the
-        # other one created the tables between our check and our CREATE. Check again.
-        Base.metadata.create_all(engine, tables=STORE_TABLES)
+    # Two processes may open a fresh store at once (two crawlers sharing a frontier).
+    create_tables(engine, STORE_TABLES)
     if AdRow.__tablename__ not in tables:
         return  # a new database: create_all made everything
+    widen_columns(engine, ADS)
     missing = missing_columns(engine, ADS)
     if AdVersionRow.__tablename__ in tables and not missing:
         return
@@ -66,6 +63,29 @@ def migrate(engine: Engine) -> None:
         log.info("recorded %d stored ads as their latest version", done)
     for column in missing:
         _add_column(engine, ADS, column)
+
+
+def widen_columns(engine: Engine, table: Table) -> None:
+    """Give existing VARCHAR columns the length the table now declares (model version names
+    may have 100 characters; the column once had 80). PostgreSQL enforces these lengths,
+    SQLite does not (nothing to do there)."""
+    if engine.dialect.name != "postgresql":
+        return
+    present = {c["name"]: c["type"] for c in inspect(engine).get_columns(table.name)}
+    quote = engine.dialect.identifier_preparer
+    for column in table.columns:
+        wanted = column.type.length if isinstance(column.type, String) else None
+        length = getattr(present.get(column.name), "length", None)
+        if wanted is None or length is None or length >= wanted:
+            continue
+        kind = column.type.compile(dialect=engine.dialect)
+        with engine.begin() as conn:
+            # Widening a VARCHAR changes no stored value and rewrites nothing.
+            conn.exec_driver_sql(
+                f"ALTER TABLE {quote.format_table(table)}"
+                f" ALTER COLUMN {quote.format_column(column)} TYPE {kind}"
+            )
+        log.info("widened column %s.%s to %s", table.name, column.name, kind)
 
 
 def _add_column(engine: Engine, table: Table, column: Column[Any]) -> None:

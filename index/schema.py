@@ -50,7 +50,8 @@ class AdRow(Base):
     lang: Mapped[str] = mapped_column(String(16), default="")
     lure_score: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
     flagged: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
-    model_version: Mapped[str] = mapped_column(String(80), default="")
+    # As long as classifiers.registry lets a version name be (index.migrate widens old columns).
+    model_version: Mapped[str] = mapped_column(String(100), default="")
     fetched_at: Mapped[str] = mapped_column(String(40), default="")
     first_seen: Mapped[str] = mapped_column(String(40))
     last_seen: Mapped[str] = mapped_column(String(40))

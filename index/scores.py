@@ -27,11 +27,11 @@ from sqlalchemy import (
     literal,
     select,
 )
-from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.ad import Ad, utc_now_iso
-from core.db import Base
+from core.db import Base, create_tables
+from index.migrate import widen_columns
 from index.schema import ADS
 
 Reason = Literal["crawl", "rescore", "classify"]
@@ -46,7 +46,7 @@ class ScoreRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     ad_id: Mapped[str] = mapped_column(String(40), ForeignKey("ads.id"))
-    model_version: Mapped[str] = mapped_column(String(80), default="")
+    model_version: Mapped[str] = mapped_column(String(100), default="")  # as in ads
     lure_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     scored_at: Mapped[str] = mapped_column(String(40))
@@ -74,12 +74,9 @@ def ensure_table(engine: Engine) -> None:
     """Create ``ad_scores`` when missing. A store that had ads before the table existed gets
     each scored ad's current score as its first entry, so a later rescore shows both."""
     if SCORES.name in inspect(engine).get_table_names():
+        widen_columns(engine, SCORES)
         return
-    try:
-        Base.metadata.create_all(engine, tables=[SCORES])
-    except (OperationalError, ProgrammingError):
-        # Another process opening the store created it between our check and our CREATE.
-        Base.metadata.create_all(engine, tables=[SCORES])
+    create_tables(engine, [SCORES])
     with engine.begin() as conn:
         # NOT EXISTS: two processes creating the table at once do not both copy the scores.
         has_entry = select(SCORES.c.id).where(SCORES.c.ad_id == ADS.c.id).exists()

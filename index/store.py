@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from core.ad import Ad, AdRemoved, Capture, utc_now_iso
@@ -33,6 +33,9 @@ from index.schema import (
 
 UpsertOutcome = Literal["new", "updated", "unchanged"]
 EventKind = Literal["removed", "reappeared"]
+# PostgreSQL's "deadlock detected" and "could not serialize access": it rolled the transaction
+# back, and running it again is the remedy.
+_RETRY_SQLSTATES = frozenset({"40P01", "40001"})
 
 
 @dataclass
@@ -127,6 +130,9 @@ class Store:
         disk's sync rate). Outcomes are in the order of ``ads``."""
         if not ads:
             return []
+        # Written in id order (stable: the same ad twice keeps its order): processes storing
+        # overlapping batches then lock the rows in one order, rather than deadlocking.
+        order = sorted(range(len(ads)), key=lambda i: ads[i].id)
         try:
             with Session(self.engine) as session, session.begin():
                 # One query loads the batch's existing rows: each ad's get() then finds its
@@ -134,27 +140,29 @@ class Store:
                 ids = list({ad.id for ad in ads})
                 known = {r.id for r in session.scalars(select(AdRow).where(AdRow.id.in_(ids)))}
                 written: list[Ad] = []
-                outcomes = []
-                for ad in ads:
-                    outcomes.append(_upsert(session, ad, written, ad.id in known))
-                    known.add(ad.id)
+                outcomes: dict[int, UpsertOutcome] = {}
+                for i in order:
+                    outcomes[i] = _upsert(session, ads[i], written, ads[i].id in known)
+                    known.add(ads[i].id)
                 scores.record(session, written, "crawl")  # one query for the batch
-                return outcomes
-        except IntegrityError:
+                return [outcomes[i] for i in range(len(ads))]
+        except DBAPIError as exc:
+            if not _conflict(exc):
+                raise
             # Another process stored one of these ads (or its next version) between our read
-            # and write: do each again on top of theirs, alone.
+            # and write, or locked rows we wanted: do each again on top of theirs, alone.
             return [self._upsert_alone(ad) for ad in ads]
 
     def _upsert_alone(self, ad: Ad) -> UpsertOutcome:
-        for attempt in (1, 2):
+        for attempt in (1, 2, 3):
             try:
                 with Session(self.engine) as session, session.begin():
                     written: list[Ad] = []
                     outcome = _upsert(session, ad, written)
                     scores.record(session, written, "crawl")
                     return outcome
-            except IntegrityError:
-                if attempt == 2:
+            except DBAPIError as exc:
+                if attempt == 3 or not _conflict(exc):
                     raise
         raise AssertionError("unreachable")
 
@@ -162,18 +170,19 @@ class Store:
         """Record that the ad is gone. False when there is nothing to mark: the ad is unknown,
         or already removed (the first ``removed_at`` is kept)."""
         at = item.removed_at or utc_now_iso()
+        reason = _sql_text(item.reason)
         try:
             with Session(self.engine) as session, session.begin():
                 row = session.get(AdRow, item.id)
                 if row is None or row.removed_at is not None:
                     return False
-                row.removed_at, row.removal_reason = at, item.reason
+                row.removed_at, row.removal_reason = at, reason
                 session.add(
                     AdEventRow(
                         ad_id=item.id,
                         at=at,
                         kind="removed",
-                        reason=item.reason,
+                        reason=reason,
                         http_status=item.http_status,
                         captures=_json([asdict(c) for c in item.captures]),
                     )
@@ -341,6 +350,19 @@ def _upsert(
     return "updated" if changed else "unchanged"
 
 
+def _conflict(exc: DBAPIError) -> bool:
+    """The write lost to another process's and may be done again."""
+    if isinstance(exc, IntegrityError):
+        return True
+    return getattr(exc.orig, "sqlstate", None) in _RETRY_SQLSTATES
+
+
+def _sql_text(value: str) -> str:
+    """``value`` as a text column takes it: PostgreSQL refuses NUL characters (a page can hold
+    them). The ad itself is kept whole in the JSON ``data`` column, which escapes them."""
+    return value.replace("\x00", "") if "\x00" in value else value
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
@@ -354,7 +376,8 @@ def _before(a: str, b: str) -> bool:
 
 
 def _fill(row: AdRow, ad: Ad, payload: str) -> None:
-    row.url, row.site, row.title, row.text = ad.url, ad.site, ad.title, ad.text
+    row.url, row.site = _sql_text(ad.url), _sql_text(ad.site)
+    row.title, row.text = _sql_text(ad.title), _sql_text(ad.text)
     row.lang, row.lure_score, row.flagged = ad.lang, ad.lure_score, ad.flagged
     row.model_version, row.fetched_at = ad.model_version, ad.fetched_at
     row.body_sha256, row.data = ad.body_sha256, payload

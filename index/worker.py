@@ -24,7 +24,7 @@ from dataclasses import asdict
 from multiprocessing.connection import Connection
 from typing import Any
 
-from core.ad import Ad, AdRemoved, plain
+from core.ad import Ad, AdRemoved
 from core.settings import Settings
 from index.ingest import Ingest, Outcome, Steps, item_from_wire, item_to_wire
 
@@ -100,7 +100,7 @@ def worker_main(conn: Connection, settings_json: str, steps_json: str, parent: i
                 )
                 continue
             _send(
-                conn, {"op": "done", "id": message["id"], "results": [plain(o) for o in outcomes]}
+                conn, {"op": "done", "id": message["id"], "results": [_wire(o) for o in outcomes]}
             )
     except (EOFError, OSError):
         return  # the crawl process is gone: exit without committing more
@@ -226,6 +226,16 @@ class WorkerClient:
         self._process.join(1)
         code = self._process.exitcode
         return "still running" if code is None else f"exit code {code}"
+
+
+def _wire(outcome: Outcome) -> dict[str, Any]:
+    # ``changed`` is plain already (``Ingest.process``): walking it again would cost as much.
+    return {
+        "stored": outcome.stored,
+        "scored": outcome.scored,
+        "flagged": outcome.flagged,
+        "changed": outcome.changed,
+    }
 
 
 def outcomes_of(message: dict[str, Any]) -> list[Outcome]:
