@@ -17,6 +17,7 @@ from pydantic import (
 
 from core.durations import parse_duration
 
+MAX_NAME_CHARS = 200
 # Seconds, written in the file as 30m, 6h, 2d (or a plain number of seconds).
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 
@@ -52,7 +53,8 @@ class Politeness(BaseModel):
 class Source(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    # The store keeps source names in 200-character columns.
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=MAX_NAME_CHARS)
     start_urls: list[str] = Field(min_length=1)
     # true: render every page in Chromium; auto: decide from a first fetch whether the ads are in
     # the HTML or need JavaScript.

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from urllib.parse import urlsplit
 
-from core.sources import Source
+from core.sources import MAX_NAME_CHARS, Source
 
 _NOT_NAME = re.compile(r"[^a-z0-9_-]+")
 
@@ -19,7 +20,12 @@ def site_name(url: str) -> str:
     port = parts.port
     default = (parts.scheme == "http" and port == 80) or (parts.scheme == "https" and port == 443)
     name = host if port is None or default else f"{host}-{port}"
-    return _NOT_NAME.sub("-", name).strip("-_") or "site"
+    name = _NOT_NAME.sub("-", name).strip("-_") or "site"
+    if len(name) > MAX_NAME_CHARS:
+        # Hostnames run to 253 characters; the cut name keeps a digest so it stays unique.
+        digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+        name = f"{name[: MAX_NAME_CHARS - 13].rstrip('-_')}-{digest}"
+    return name
 
 
 def generic_source(url: str, render: bool = False) -> Source:

@@ -69,6 +69,15 @@ def test_site_name_comes_from_the_host(url: str, name: str) -> None:
     assert site_name(url) == name
 
 
+def test_a_very_long_host_gets_a_short_distinct_name() -> None:
+    # Never fetched: only the name is computed.
+    labels = ".".join(["a" * 60] * 4)  # a 243-character hostname
+    first, second = site_name(f"http://{labels}x/"), site_name(f"http://{labels}y/")
+    assert len(first) <= 200 and len(second) <= 200
+    assert first != second
+    assert generic_source(f"http://{labels}x/").name == first
+
+
 def test_generic_source_is_a_valid_source() -> None:
     source = generic_source(" http://127.0.0.1:8765/jobs/ ", render=True)
     assert source.name == "127-0-0-1-8765"

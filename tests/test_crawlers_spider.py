@@ -13,7 +13,7 @@ from scrapy.utils.test import get_crawler
 
 from core.ad import Ad
 from core.settings import Settings
-from core.sources import Selectors, Source, SourceError, dump_sources
+from core.sources import Selectors, Source, SourceError, dump_sources, load_sources
 from crawlers.render import RENDER_MODE_KEY, ChromiumMissingError
 from crawlers.spidermiddlewares.claims import UNCLAIMED
 from crawlers.spidermiddlewares.pagination import NEXT_PAGE
@@ -154,6 +154,15 @@ def test_spider_reads_a_named_source(tmp_path: Path) -> None:
     assert requests[1].meta.get(NEXT_PAGE) is True and NEXT_PAGE not in requests[0].meta
     with pytest.raises(SourceError, match="no source named 'nope'"):
         make_spider(Settings(home=tmp_path, sources_file=sources_file), source="nope")
+
+
+def test_a_source_name_longer_than_the_store_keeps_is_refused(tmp_path: Path) -> None:
+    sources_file = tmp_path / "sources.yml"
+    sources_file.write_text(
+        f"sources:\n  - name: {'n' * 201}\n    start_urls: ['{BASE}/list/']\n", encoding="utf-8"
+    )
+    with pytest.raises(SourceError, match="at most 200 characters"):
+        load_sources(sources_file)
 
 
 def test_spider_takes_a_source_object(settings: Settings) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.ad import utc_now_iso
-from core.db import Base, make_engine
+from core.db import Base, create_tables, make_engine
 from core.settings import Settings
 
 Role = Literal["reviewer", "investigator", "analyst", "admin"]
@@ -146,7 +146,7 @@ class UserStore:
 
     def __init__(self, settings: Settings) -> None:
         self.engine = make_engine(settings.db_url)
-        Base.metadata.create_all(self.engine, tables=[UserRow.__table__])  # type: ignore[list-item]
+        create_tables(self.engine, [UserRow.__table__])  # type: ignore[list-item]
 
     def add(self, name: str, role: str, password: str | None = None) -> str:
         check_name(name)

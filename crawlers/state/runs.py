@@ -22,7 +22,7 @@ from sqlalchemy import Integer, String, Text, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.ad import utc_now_iso
-from core.db import Base, make_engine
+from core.db import Base, create_tables, make_engine
 from core.settings import Settings
 from crawlers.state.failures import one_line, page_key
 
@@ -157,7 +157,7 @@ def new_run_id() -> str:
 class RunLog:
     def __init__(self, settings: Settings) -> None:
         self.engine = make_engine(settings.db_url)
-        Base.metadata.create_all(self.engine, tables=_TABLES)
+        create_tables(self.engine, _TABLES)
 
     def close(self) -> None:
         self.engine.dispose()
