@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,9 @@ from core.settings import Settings
 from index import scores
 from index.migrate import migrate
 from index.schema import (
+    AD_CAPTURES,
+    AD_VERSIONS,
+    ADS,
     CONTENT_FIELDS,
     AdCaptureRow,
     AdEventRow,
@@ -141,9 +144,24 @@ class Store:
                 known = {r.id for r in session.scalars(select(AdRow).where(AdRow.id.in_(ids)))}
                 written: list[Ad] = []
                 outcomes: dict[int, UpsertOutcome] = {}
+                # Ads new to the store go in with one INSERT per table for the batch (the ORM
+                # would flush each separately); the rest, and a second copy of a new ad in the
+                # same batch, go through _upsert.
+                new: list[int] = []
                 for i in order:
-                    outcomes[i] = _upsert(session, ads[i], written, ads[i].id in known)
-                    known.add(ads[i].id)
+                    if ads[i].id not in known:
+                        known.add(ads[i].id)
+                        new.append(i)
+                        outcomes[i] = "new"
+                _insert_new(session, [ads[i] for i in new], written)
+                rest = [i for i in order if i not in outcomes]
+                linked = _linked(
+                    session,
+                    {ads[i].id for i in rest},
+                    {c.sha256 for i in rest for c in ads[i].captures},
+                )
+                for i in rest:
+                    outcomes[i] = _upsert(session, ads[i], written, linked)
                 scores.record(session, written, "crawl")  # one query for the batch
                 return [outcomes[i] for i in range(len(ads))]
         except DBAPIError as exc:
@@ -304,24 +322,17 @@ class Store:
 
 
 def _upsert(
-    session: Session, ad: Ad, written: list[Ad], known: bool | None = None
+    session: Session, ad: Ad, written: list[Ad], linked: set[tuple[str, str]] | None = None
 ) -> UpsertOutcome:
     """Writes one ad in the caller's transaction; an ad whose row it wrote is added to
-    ``written`` (for the score history). ``known``: whether the caller already loaded the
-    ad's row into the session (None: not looked up yet)."""
+    ``written`` (for the score history). A row the session already loaded costs no query;
+    ``linked``: the (ad id, sha256) captures already linked, when the caller looked them up."""
+    row = session.get(AdRow, ad.id)
+    if row is None:
+        _insert_new(session, [ad], written)
+        return "new"
     now = ad.fetched_at or utc_now_iso()
     payload = _json(ad.to_dict())
-    digest = content_sha256(ad)
-    row = None if known is False else session.get(AdRow, ad.id)
-    if row is None:
-        row = AdRow(id=ad.id, first_seen=now, last_seen=now, versions=1)
-        _fill(row, ad, payload)
-        session.add(row)
-        session.flush()
-        session.add(_version_row(ad, 1, payload, digest))
-        _add_captures(session, ad.id, ad.captures, new=True)
-        written.append(ad)
-        return "new"
     old = Ad.from_dict(json.loads(row.data))
     changed = any(getattr(old, f) != getattr(ad, f) for f in CONTENT_FIELDS)
     if row.removed_at is not None and not _before(now, row.removed_at):
@@ -344,8 +355,8 @@ def _upsert(
     row.last_seen = now
     if changed:
         row.versions += 1
-        session.add(_version_row(ad, row.versions, payload, digest))
-    _add_captures(session, ad.id, ad.captures)
+        session.add(_version_row(ad, row.versions, payload, content_sha256(ad)))
+    _add_captures(session, ad.id, ad.captures, linked)
     written.append(ad)
     return "updated" if changed else "unchanged"
 
@@ -375,47 +386,104 @@ def _before(a: str, b: str) -> bool:
         return a < b
 
 
+def _insert_new(session: Session, ads: Sequence[Ad], written: list[Ad]) -> None:
+    """Ads not in the store yet (distinct ids): their rows, first versions and captures."""
+    if not ads:
+        return
+    rows, versions, captures = [], [], []
+    for ad in ads:
+        now = ad.fetched_at or utc_now_iso()
+        payload = _json(ad.to_dict())
+        rows.append(
+            {"id": ad.id, "first_seen": now, "last_seen": now, "versions": 1}
+            | _row_values(ad, payload)
+        )
+        versions.append(_version_values(ad, 1, payload, content_sha256(ad)))
+        seen: set[str] = set()
+        for cap in ad.captures:
+            if cap.sha256 not in seen:
+                seen.add(cap.sha256)
+                captures.append(_capture_values(ad.id, cap))
+    session.execute(insert(ADS), rows)  # first: the other two refer to these rows
+    session.execute(insert(AD_VERSIONS), versions)
+    if captures:
+        session.execute(insert(AD_CAPTURES), captures)
+    written.extend(ads)
+
+
+def _row_values(ad: Ad, payload: str) -> dict[str, Any]:
+    """The ``ads`` columns that come from the ad itself."""
+    return {
+        "url": _sql_text(ad.url),
+        "site": _sql_text(ad.site),
+        "title": _sql_text(ad.title),
+        "text": _sql_text(ad.text),
+        "lang": ad.lang,
+        "lure_score": ad.lure_score,
+        "flagged": ad.flagged,
+        "model_version": ad.model_version,
+        "fetched_at": ad.fetched_at,
+        "body_sha256": ad.body_sha256,
+        "data": payload,
+    }
+
+
 def _fill(row: AdRow, ad: Ad, payload: str) -> None:
-    row.url, row.site = _sql_text(ad.url), _sql_text(ad.site)
-    row.title, row.text = _sql_text(ad.title), _sql_text(ad.text)
-    row.lang, row.lure_score, row.flagged = ad.lang, ad.lure_score, ad.flagged
-    row.model_version, row.fetched_at = ad.model_version, ad.fetched_at
-    row.body_sha256, row.data = ad.body_sha256, payload
+    for name, value in _row_values(ad, payload).items():
+        setattr(row, name, value)
+
+
+def _version_values(ad: Ad, version: int, payload: str, digest: str) -> dict[str, Any]:
+    return {
+        "ad_id": ad.id,
+        "version": version,
+        "fetched_at": ad.fetched_at,
+        "body_sha256": ad.body_sha256,
+        "content_sha256": digest,
+        "data": payload,
+    }
 
 
 def _version_row(ad: Ad, version: int, payload: str, digest: str) -> AdVersionRow:
-    return AdVersionRow(
-        ad_id=ad.id,
-        version=version,
-        fetched_at=ad.fetched_at,
-        body_sha256=ad.body_sha256,
-        content_sha256=digest,
-        data=payload,
+    return AdVersionRow(**_version_values(ad, version, payload, digest))
+
+
+def _capture_values(ad_id: str, cap: Capture) -> dict[str, Any]:
+    return {
+        "ad_id": ad_id,
+        "sha256": cap.sha256,
+        "kind": cap.kind,
+        "path": cap.path,
+        "size": cap.size,
+    }
+
+
+def _linked(session: Session, ad_ids: set[str], hashes: set[str]) -> set[tuple[str, str]]:
+    """The (ad id, sha256) links among these that exist already, in one query."""
+    if not ad_ids or not hashes:
+        return set()
+    query = select(AdCaptureRow.ad_id, AdCaptureRow.sha256).where(
+        AdCaptureRow.ad_id.in_(ad_ids), AdCaptureRow.sha256.in_(hashes)
     )
+    return {(row.ad_id, row.sha256) for row in session.execute(query)}
 
 
-def _add_captures(session: Session, ad_id: str, captures: list[Capture], new: bool = False) -> None:
-    """Links the captures not linked yet; ``new``: the ad's row was just added (nothing is)."""
+def _add_captures(
+    session: Session,
+    ad_id: str,
+    captures: list[Capture],
+    linked: set[tuple[str, str]] | None = None,
+) -> None:
+    """Links the captures not linked yet (``linked``: as ``_linked`` found them)."""
     if not captures:
         return
-    hashes = {c.sha256 for c in captures}
-    known: set[str] = set()
-    if not new:
-        known = set(
-            session.scalars(
-                select(AdCaptureRow.sha256).where(
-                    AdCaptureRow.ad_id == ad_id, AdCaptureRow.sha256.in_(hashes)
-                )
-            )
-        )
+    if linked is None:
+        linked = _linked(session, {ad_id}, {c.sha256 for c in captures})
+    known = {sha for owner, sha in linked if owner == ad_id}
     for cap in captures:
         if cap.sha256 not in known:
             known.add(cap.sha256)
-            session.add(
-                AdCaptureRow(
-                    ad_id=ad_id, sha256=cap.sha256, kind=cap.kind, path=cap.path, size=cap.size
-                )
-            )
+            session.add(AdCaptureRow(**_capture_values(ad_id, cap)))
 
 
 def _capture(row: AdCaptureRow) -> Capture:
