@@ -4,6 +4,11 @@ Matching runs on ``token.norm_``, which we set to the lemma (or the lowercase fo
 there is no lemma table) with accents removed: ads often drop accents ("experiencia" vs
 "experiência", "paspo" vs "paspò"), and the lemma makes "paid", "pays" and "paying" one word.
 
+The lemma is what spaCy's ``Lemmatizer`` gives in lookup mode, read from the same table, but
+without that component: spaCy puts the table into a ``Table`` that hashes every key (about
+six seconds of start-up for our languages, in every ingest worker), where a plain dict loads
+in one.
+
 A lookup lemma depends on the token's text alone, so each distinct token text is lemmatised
 once per language and its norm remembered (:class:`_Analyser`): after the first few hundred
 ads, analysing an ad is the tokenizer plus a dictionary lookup per token, with no Python
@@ -14,15 +19,16 @@ from __future__ import annotations
 
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
 import spacy
-from spacy.attrs import IDX, NORM, ORTH
+from spacy.attrs import IDX, IS_SPACE, LIKE_NUM, LOWER, NORM, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import load_language_data, registry
 
 LANGUAGES = ("en", "es", "fr", "ht", "pt")
 # Distinct token texts remembered per language; past this the memory starts again (hostile
@@ -30,25 +36,59 @@ LANGUAGES = ("en", "es", "fr", "ht", "pt")
 MAX_KNOWN_TOKENS = 200_000
 _lock = threading.Lock()
 
+# The table spaCy's Lemmatizer reads in lookup mode.
+_LEMMA_TABLE = "lemma_lookup"
+
 
 @cache
 def _pipeline(lang: str) -> Language:
-    nlp = spacy.blank(lang)
-    try:
-        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-        nlp.initialize()
-    except ValueError:
-        # No lemma table for this language (Haitian Creole): tokens and lowercase only.
-        nlp = spacy.blank(lang)
-    return nlp
+    return spacy.blank(lang)
+
+
+@cache
+def _lemma_table(lang: str) -> Mapping[str, Any] | None:
+    # Found as spacy.lookups.load_lookups finds it (spacy-lookups-data's entry point for the
+    # language) and read by the same function. None where spaCy has no table (Haitian
+    # Creole): its lemmatizer refuses to start there, and we have tokens and lowercase only.
+    if lang not in registry.lookups:
+        return None
+    tables = registry.lookups.get(lang)
+    if _LEMMA_TABLE not in tables:
+        return None
+    table = load_language_data(tables[_LEMMA_TABLE])
+    if not isinstance(table, dict):
+        raise ValueError(f"{_LEMMA_TABLE} table for {lang!r} is not a JSON object")
+    return table
+
+
+def _check(lang: str) -> None:
+    if lang not in LANGUAGES:
+        raise ValueError(f"no pipeline for language {lang!r} (known: {', '.join(LANGUAGES)})")
 
 
 def pipeline(lang: str) -> Language:
-    """The cached pipeline for one of :data:`LANGUAGES`."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"no pipeline for language {lang!r} (known: {', '.join(LANGUAGES)})")
-    with _lock:  # building a pipeline loads large tables: only once, even across threads
+    """The cached tokenizer pipeline (a blank spaCy one, no components) for one of
+    :data:`LANGUAGES`. Its docs carry no lemmas: :func:`tokens` gives the norms."""
+    _check(lang)
+    with _lock:  # building a pipeline compiles large regexes: only once, even across threads
         return _pipeline(lang)
+
+
+def _lemmas(lang: str) -> Mapping[str, Any] | None:
+    _check(lang)
+    with _lock:  # tables take a second to load: only once, even across threads
+        return _lemma_table(lang)
+
+
+def _lookup_lemma(table: Mapping[str, Any], text: str) -> str:
+    # As spaCy's Lemmatizer.lookup_lemmatize: the entry (French ones list candidates, of which
+    # spaCy takes the first), else the text itself.
+    lemma = table.get(text, text)
+    if isinstance(lemma, list) and lemma:
+        lemma = lemma[0]
+    if not isinstance(lemma, str):
+        raise ValueError(f"lemma table entry for {text!r} is {lemma!r}, not a string")
+    return lemma
 
 
 @lru_cache(maxsize=200_000)
@@ -57,10 +97,6 @@ def strip_accents(word: str) -> str:
         return word
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _norm(token: spacy.tokens.Token) -> str:
-    return strip_accents(token.lemma_ or token.lower_)
 
 
 # norm, hash of the norm, length, holds a line break, LIKE_NUM, IS_SPACE
@@ -113,8 +149,9 @@ class Tokens:
 
 
 class _Analyser:
-    def __init__(self, nlp: Language) -> None:
+    def __init__(self, nlp: Language, lemmas: Mapping[str, Any] | None) -> None:
         self._nlp = nlp
+        self._lemmas = lemmas
         # token text (as its hash) -> what Tokens holds about it
         self._known: dict[int, _Known] = {}
 
@@ -127,28 +164,35 @@ class _Analyser:
         try:
             infos = [known[orth] for orth in orths]
         except KeyError:
-            infos = self._learn(doc)
+            infos = self._learn(doc, orths)
         return Tokens(doc, starts, infos)
 
-    def _learn(self, doc: Doc) -> list[_Known]:
-        """Lemmatise the doc with the pipeline's own components and remember every token."""
-        for _, component in self._nlp.pipeline:
-            doc = component(doc)
-        if len(self._known) + len(doc) > MAX_KNOWN_TOKENS:
+    def _learn(self, doc: Doc, orths: list[int]) -> list[_Known]:
+        """Lemmatise the tokens not seen before and remember every token."""
+        if len(self._known) + len(orths) > MAX_KNOWN_TOKENS:
             self._known = {}
+        known = self._known
         strings = self._nlp.vocab.strings
+        lemmas = self._lemmas
+        # LOWER, LIKE_NUM and IS_SPACE are the lexeme's, as token.lower_ and so on read them.
+        rows = doc.to_array([LOWER, LIKE_NUM, IS_SPACE]).tolist()
         infos = []
-        for token in doc:
-            norm = _norm(token)
-            info = (
-                norm,
-                strings.add(norm),
-                len(token.text),
-                "\n" in token.text,
-                token.like_num,
-                token.is_space,
-            )
-            self._known[token.orth] = info
+        for orth, (lower, like_num, is_space) in zip(orths, rows, strict=True):
+            info = known.get(orth)
+            if info is None:
+                text = strings[orth]
+                # As spaCy's norm would be: token.lemma_ or token.lower_ (the lemma is ""
+                # where there is no table).
+                lemma = _lookup_lemma(lemmas, text) if lemmas is not None else ""
+                norm = strip_accents(lemma or strings[lower])
+                info = known[orth] = (
+                    norm,
+                    strings.add(norm),
+                    len(text),
+                    "\n" in text,
+                    bool(like_num),
+                    bool(is_space),
+                )
             infos.append(info)
         return infos
 
@@ -160,7 +204,7 @@ def tokens(lang: str, text: str) -> Tokens:
     """Tokenise lowercased, normalised text for matching."""
     analyser = _analysers.get(lang)
     if analyser is None:
-        analyser = _analysers.setdefault(lang, _Analyser(pipeline(lang)))
+        analyser = _analysers.setdefault(lang, _Analyser(pipeline(lang), _lemmas(lang)))
     return analyser.tokens(text)
 
 

@@ -1,9 +1,14 @@
-"""Tokens for matching: what the full spaCy pipeline (tokenizer and lookup lemmatizer) gives,
-with each token text lemmatised once and remembered."""
+"""Tokens for matching: what spaCy's tokenizer and its lookup lemmatizer give, with each token
+text lemmatised once and remembered."""
 
 from __future__ import annotations
 
+import threading
+from functools import cache
+
 import pytest
+import spacy
+from spacy.language import Language
 
 from classifiers import nlp
 from classifiers.corpus import load_seed
@@ -13,8 +18,58 @@ from classifiers.normalize import normalise
 EDGE = ["", " ", "\n\n", "a\nb  c", "don't can't n't", "ça n'est pas", "l'emploi d'été"]
 EDGE += ["pa gen frè", "não há", "10 dollars ten dix diez", "PASSPORT Passport", "\t x"]
 
+# Tokens and norms as they were when spaCy's own Lemmatizer component set the lemmas. "U.S."
+# keeps its case: a token without a table entry has its own text as lemma, not the lowercase.
+BEFORE = {
+    "en": (
+        "don't pay $500 fee... e-mail me@x.com (visa) U.S. 10am",
+        "do n't pay $ 500 fee ... e - mail me@x.com ( visa ) U.S. 10 am",
+        "do not pay $ 500 fee ... e - mail me@x.com ( visa ) U.S. 10 be",
+    ),
+    "es": (
+        "¿no hay pago? ¡trabajo en EE.UU.! 1.500€ al mes, pasaporte/visa",
+        "¿ no hay pago ? ¡ trabajo en EE.UU. ! 1.500 € al mes , pasaporte / visa",
+        "¿ no haber pagar ? ¡ trabajar en EE.UU. ! 1.500 € al mes , pasaportar / visar",
+    ),
+    "fr": (
+        "l'emploi d'été: aujourd'hui c'est-à-dire 1 500 € va-t-il payer?",
+        "l' emploi d' été : aujourd'hui c' est - à - dire 1 500 € va -t -il payer ?",
+        "le emploi de ete : aujourd'hui ce est - a - dire 1 500 € aller -t -il payer ?",
+    ),
+    "ht": (
+        "pa gen frè! n'ap ba w 500 dola, m'ap tann ou",
+        "pa gen frè ! n' ap ba w 500 dola , m' ap tann ou",
+        "pa gen fre ! n' ap ba w 500 dola , m' ap tann ou",
+    ),
+    "pt": (
+        "não há taxa; d'água 1.500,00 R$/mês (visto) pra você",
+        "não há taxa ; d'água 1.500,00 R$ /mês ( visto ) pra você",
+        "nao haver taxar ; d'agua 1.500,00 R$ /mes ( vestir ) pra voce",
+    ),
+}
 
-def _expected(lang: str, text: str) -> list[tuple[str, int, int, bool, bool, bool]]:
+_Row = tuple[str, int, int, bool, bool, bool]
+
+
+@cache
+def _spacy_lemmatizer(lang: str) -> Language:
+    """A blank pipeline with spaCy's own lookup Lemmatizer, its table loaded by spaCy."""
+    ref = spacy.blank(lang)
+    ref.add_pipe("lemmatizer", config={"mode": "lookup"})
+    try:
+        ref.initialize()
+    except ValueError as exc:
+        assert "E955" in str(exc)  # no table for the language: no lemmas
+        ref = spacy.blank(lang)
+    return ref
+
+
+@cache
+def _seed_texts() -> list[str]:
+    return [normalise(t).text for ad in load_seed() for t in (ad.title, ad.text)]
+
+
+def _expected(lang: str, text: str) -> list[_Row]:
     return [
         (
             strip_accents(t.lemma_ or t.lower_),
@@ -24,11 +79,11 @@ def _expected(lang: str, text: str) -> list[tuple[str, int, int, bool, bool, boo
             t.like_num,
             t.is_space,
         )
-        for t in pipeline(lang)(text)
+        for t in _spacy_lemmatizer(lang)(text)
     ]
 
 
-def _got(toks: nlp.Tokens) -> list[tuple[str, int, int, bool, bool, bool]]:
+def _got(toks: nlp.Tokens) -> list[_Row]:
     return list(
         zip(
             toks.norms,
@@ -43,11 +98,53 @@ def _got(toks: nlp.Tokens) -> list[tuple[str, int, int, bool, bool, bool]]:
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_tokens_are_the_pipelines(lang: str) -> None:
-    texts = [normalise(t).text for ad in load_seed()[::15] for t in (ad.title, ad.text)]
-    for text in [*texts, *EDGE]:
+def test_tokens_are_spacys_with_its_lemmatizer(lang: str) -> None:
+    for text in [*_seed_texts()[::30], *EDGE]:
         assert _got(tokens(lang, text)) == _expected(lang, text), text
         assert [t.norm_ for t in analyse(lang, text)] == tokens(lang, text).norms
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_norms_are_spacys_lookup_lemmas(lang: str) -> None:
+    # A sample of the words in the table we read (as they are, capitalised and upper case),
+    # and every word of the seed ads, in one text each. (Were it the wrong table, spaCy's
+    # lemmas for its words would differ.)
+    table = nlp._lemmas(lang) or {}
+    sample = list(table)[:: max(1, len(table) // 2000)]
+    words = {w for word in sample for w in (word, word.title(), word.upper())}
+    assert len(words) > 5000 or lang == "ht"
+    # The tokenizer splits each whitespace-separated chunk on its own: these give the seed
+    # ads' tokens.
+    words.update(chunk for text in _seed_texts() for chunk in text.split())
+    doc = _spacy_lemmatizer(lang)(" ".join(sorted(words)))
+    assert tokens(lang, doc.text).norms == [strip_accents(t.lemma_ or t.lower_) for t in doc]
+    # Many words must have a lemma other than themselves, or this proves little.
+    assert lang == "ht" or sum(t.lemma_ != t.text for t in doc) > 1000
+
+
+def test_tokenisation_and_norms_are_as_before() -> None:
+    for lang, (text, split, norms) in BEFORE.items():
+        toks = tokens(lang, text)
+        assert " ".join(text[s:e] for s, e in zip(toks.starts, toks.ends, strict=True)) == split
+        assert " ".join(toks.norms) == norms
+        assert [t.text for t in pipeline(lang).make_doc(text)] == split.split()
+
+
+def test_first_use_from_many_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(nlp, "_analysers", {})
+    texts = _seed_texts()[:40]
+    results: dict[int, list[list[_Row]]] = {}
+
+    def run(n: int) -> None:
+        results[n] = [_got(tokens("es", text)) for text in texts]
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    expected = [_expected("es", text) for text in texts]
+    assert [results[n] for n in range(4)] == [expected] * 4
 
 
 def test_remembered_tokens_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
