@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import base64
+import ctypes
+import errno
 import gzip
 import hashlib
 import json
+import logging
 import os
 import stat
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from warcio import cli as warcio_cli
 from warcio.archiveiterator import ArchiveIterator
 
 from core.ad import Capture
@@ -24,10 +30,12 @@ from core.evidence import (
     is_capture_path,
     lurewatch_version,
     settings_digest,
+    syncer,
     verify,
 )
 from core.evidence.manifest import MAX_HEADER_CHARS, MAX_HEADERS
 
+REPO = Path(__file__).resolve().parent.parent
 BODY = "<html><body><h1>Hostess wanted</h1><p>Visa paid, café</p></body></html>".encode()
 FETCHED = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
 SETTINGS = {"USER_AGENT": "LureWatch/0.1 (+https://example.invalid)", "ROBOTSTXT_OBEY": True}
@@ -69,7 +77,7 @@ def by_kind(captures: list[Capture]) -> dict[str, Capture]:
 
 
 def warc_records(path: Path) -> list[object]:
-    records = []
+    records: list[object] = []
     with path.open("rb") as fh:
         for record in ArchiveIterator(fh, check_digests=True):
             records.append(
@@ -82,6 +90,13 @@ def warc_records(path: Path) -> list[object]:
                 }
             )
     return records
+
+
+def warcio_check(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[object, str]:
+    """``warcio check -v PATH``: its exit status and report."""
+    with pytest.raises(SystemExit) as exit_:
+        warcio_cli.main(["check", "-v", str(path)])
+    return exit_.value.code, capsys.readouterr().out
 
 
 # --- storage -------------------------------------------------------------------------------
@@ -127,6 +142,107 @@ def test_background_sync_store_keeps_writing_after_close(tmp_path: Path) -> None
     second = store.put(b"two", "dom", "html")  # synced on the spot once closed
     assert (store.root / first.path).read_bytes() == b"one"
     assert (store.root / second.path).read_bytes() == b"two"
+
+
+def test_background_sync_syncs_every_file_once_it_is_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = syncer._syncfs()
+    if real is None:
+        pytest.skip("syncfs is Linux only")
+    in_place: set[str] = set()
+
+    def watching(fd: int) -> int:
+        in_place.update(p.name for p in (tmp_path / "evidence").rglob("*.html"))
+        return real(fd)
+
+    monkeypatch.setattr(syncer, "_syncfs", lambda: watching)
+    store = EvidenceStore(tmp_path / "evidence", background_sync=True)
+    names = {Path(store.put(f"<p>{n}</p>".encode(), "dom", "html").path).name for n in range(30)}
+    store.flush()
+    store.close()
+    assert names <= in_place  # each file was there when its filesystem was synced
+
+
+def test_background_sync_falls_back_to_each_file_when_the_filesystem_sync_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def failing(fd: int) -> int:
+        ctypes.set_errno(errno.EIO)
+        return -1
+
+    synced: list[str] = []
+    real_sync_path = syncer.sync_path
+
+    def spy(path: str) -> bool:
+        synced.append(os.fspath(path))
+        return real_sync_path(path)
+
+    monkeypatch.setattr(syncer, "_syncfs", lambda: failing)
+    monkeypatch.setattr(syncer, "sync_path", spy)
+    store = EvidenceStore(tmp_path / "evidence", background_sync=True)
+    with caplog.at_level(logging.WARNING, logger=syncer.__name__):
+        capture = store.put(b"one", "dom", "html")
+        store.flush()
+    store.close()
+    path = store.root / capture.path
+    assert "cannot sync the evidence filesystem: Input/output error" in caplog.text
+    assert sorted(synced) == sorted([str(path), str(path.parent)])
+    assert path.read_bytes() == b"one"
+
+
+def test_a_write_that_fails_leaves_no_file_behind(
+    store: EvidenceStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_write = os.write
+
+    def disk_full(fd: int, data: bytes) -> int:
+        real_write(fd, bytes(data[:3]))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        store.put(b"<html>ad</html>", "dom", "html")
+    monkeypatch.undo()
+    assert [p for p in store.root.rglob("*") if not p.is_dir()] == []  # no part file, no temp
+    capture = store.put(b"<html>ad</html>", "dom", "html")
+    assert (store.root / capture.path).read_bytes() == b"<html>ad</html>"
+
+
+KILLED_MID_WRITE = """
+import os, sys
+from pathlib import Path
+from core.evidence import EvidenceStore
+
+store = EvidenceStore(Path(sys.argv[1]))
+real_write = os.write
+
+def killed(fd, data):
+    real_write(fd, bytes(data[:3]))
+    os._exit(9)
+
+os.write = killed
+store.put(b"<html>ad</html>", "dom", "html")
+"""
+
+
+def test_a_process_killed_mid_write_leaves_no_file_under_a_final_name(tmp_path: Path) -> None:
+    root = tmp_path / "evidence"
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", KILLED_MID_WRITE, str(root)],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 9, result.stderr
+    left = [p for p in root.rglob("*") if not p.is_dir()]
+    assert [p.read_bytes() for p in left] == [b"<ht"]
+    assert left[0].name.startswith(".tmp-")  # a temp file, never named as evidence
+    report = verify(root)
+    assert report.ok
+    assert report.skipped == [str(left[0])]
+    capture = EvidenceStore(root).put(b"<html>ad</html>", "dom", "html")
+    assert (root / capture.path).read_bytes() == b"<html>ad</html>"
 
 
 @pytest.mark.parametrize("ext", ["../x", "HTML", "", "a/b", "html\n"])
@@ -192,6 +308,39 @@ def test_a_header_cannot_break_the_warc(store: EvidenceStore) -> None:
         ("X-Evil", "HTTP/1.1 200 OK"),
         ("Bad_Name_", "v"),
     ]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"request_headers": None},
+        {"headers": [("X-Evil", "a\r\nb"), ("X-Note", "caf\xe9")], "status": 599},
+        {"body": None, "rendered": True, "dom": b"<html>dom</html>", "request_headers": None},
+    ],
+    ids=["exchange", "no-request", "odd-headers", "dom-only"],
+)
+def test_warcio_check_passes_every_digest(
+    store: EvidenceStore, capsys: pytest.CaptureFixture[str], changes: dict[str, object]
+) -> None:
+    warc = store.root / by_kind(capture_fetch(store, fetch(**changes)))["warc"].path
+    code, report = warcio_check(warc, capsys)
+    assert code == 0, report
+    assert report.count("digest pass") == len(warc_records(warc)), report
+
+
+def test_warcio_check_catches_a_changed_body(
+    store: EvidenceStore, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    warc = store.root / by_kind(capture_fetch(store, fetch()))["warc"].path
+    raw = gzip.decompress(warc.read_bytes())
+    assert raw.count(b"Hostess") == 1
+    tampered = tmp_path / "tampered.warc"
+    tampered.write_bytes(raw.replace(b"Hostess", b"H0stess"))
+    code, report = warcio_check(tampered, capsys)
+    assert code == 1
+    assert "payload digest failed" in report
+    assert "block digest failed" in report
 
 
 def test_warc_without_an_observed_request_has_no_request_record(store: EvidenceStore) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from core.ad import Capture
 from core.evidence.record import FetchRecord, canonical_json, lurewatch_version
 from core.evidence.store import EvidenceStore
-from core.evidence.warc import build_warc
+from core.evidence.warc import write_warc
 
 SCHEMA = "lurewatch.capture-manifest/1"
 MANIFEST_EXT = "manifest.json"
@@ -19,18 +19,25 @@ MAX_HEADER_CHARS = 8 * 1024
 
 def capture_fetch(store: EvidenceStore, fetch: FetchRecord) -> list[Capture]:
     """Store the WARC, DOM and screenshot of a fetch, then its manifest; manifest first."""
-    files = [store.put(build_warc(fetch), "warc", EXTENSIONS["warc"])]
+    warc = write_warc(fetch)
+    files = [store.put(warc.data, "warc", EXTENSIONS["warc"])]
     if fetch.dom is not None:
         files.append(store.put(fetch.dom, "dom", EXTENSIONS["dom"]))
     if fetch.screenshot is not None:
         files.append(store.put(fetch.screenshot, "screenshot", EXTENSIONS["screenshot"]))
-    manifest = store.put(canonical_json(build_manifest(fetch, files)), "manifest", MANIFEST_EXT)
+    document = build_manifest(fetch, files, body_sha256=warc.body_sha256)
+    manifest = store.put(canonical_json(document), "manifest", MANIFEST_EXT)
     return [manifest, *files]
 
 
-def build_manifest(fetch: FetchRecord, files: list[Capture]) -> dict[str, Any]:
+def build_manifest(
+    fetch: FetchRecord, files: list[Capture], *, body_sha256: str | None = None
+) -> dict[str, Any]:
+    """``body_sha256``: the body's hex SHA-256 when the caller has it already (the WARC's)."""
     headers, truncated = _capped_headers(fetch.headers)
     body = fetch.body
+    if body is not None and body_sha256 is None:
+        body_sha256 = hashlib.sha256(body).hexdigest()
     return {
         "schema": SCHEMA,
         "requested_url": fetch.requested_url,
@@ -44,7 +51,7 @@ def build_manifest(fetch: FetchRecord, files: list[Capture]) -> dict[str, Any]:
         "response_headers": [[name, value] for name, value in headers],
         "response_headers_truncated": truncated,
         "fetched_at": fetch.fetched_at_utc.isoformat(),
-        "body_sha256": None if body is None else hashlib.sha256(body).hexdigest(),
+        "body_sha256": None if body is None else body_sha256,
         "body_size": None if body is None else len(body),
         "body_transfer_decoded": fetch.body_transfer_decoded,
         "removed_content_encodings": list(fetch.removed_content_encodings),

@@ -7,10 +7,10 @@ database, the same bytes are stored once, and a changed byte shows (``core.evide
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import os
 import re
-import tempfile
 from contextlib import suppress
 from pathlib import Path
 
@@ -53,24 +53,29 @@ class EvidenceStore:
         self.root = Path(root)
         self.fsync = fsync
         self._syncer = BackgroundSyncer() if fsync and background_sync else None
-        self._made: set[Path] = set()  # folders known to exist: one mkdir per folder, not per file
+        # put() runs for every file of every page: plain strings and os calls, not pathlib.
+        self._root = os.fspath(self.root)
+        self._made: set[str] = set()  # folders known to exist: one mkdir per folder, not per file
 
     def put(self, data: bytes, kind: str, ext: str) -> Capture:
         if not _EXT.match(ext):
             raise ValueError(f"bad evidence file extension {ext!r}")
         sha256 = hashlib.sha256(data).hexdigest()
-        rel = relative_path(sha256, ext)
-        target = self.root / rel
-        try:
-            size = target.stat().st_size
-        except FileNotFoundError:
-            self._write(target, data)
+        folder = f"{self._root}/{HASH_DIR}/{sha256[:2]}/{sha256[2:4]}"
+        target = f"{folder}/{sha256}.{ext}"
+        if folder not in self._made and self._make_folder(folder):
+            self._write(folder, target, data)  # a new folder holds no file yet
         else:
-            if size != len(data):
-                # The name promises these bytes; a file of another size is damaged. Rewrite it.
-                logger.warning("evidence file %s has the wrong size; rewriting it", target)
-                self._write(target, data)
-        return Capture(kind=kind, sha256=sha256, path=rel, size=len(data))
+            try:
+                size = os.stat(target).st_size
+            except FileNotFoundError:
+                self._write(folder, target, data)
+            else:
+                if size != len(data):
+                    # The name promises these bytes; a file of another size is damaged. Rewrite.
+                    logger.warning("evidence file %s has the wrong size; rewriting it", target)
+                    self._write(folder, target, data)
+        return Capture(kind=kind, sha256=sha256, path=relative_path(sha256, ext), size=len(data))
 
     def path_of(self, capture: Capture) -> Path:
         """The file of a capture; refuses any path the store would not have written."""
@@ -86,26 +91,67 @@ class EvidenceStore:
         if self._syncer is not None:
             self._syncer.close()
 
-    def _write(self, target: Path, data: bytes) -> None:
-        folder = target.parent
-        if folder not in self._made:
-            folder.mkdir(parents=True, exist_ok=True)
-            self._made.add(folder)
-        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
+    def _make_folder(self, folder: str) -> bool:
+        """Make sure the folder exists; True if this call made it."""
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
+            # Most files land in a folder that is new, or known: one mkdir, no walk up the tree.
+            os.mkdir(folder)
+            made = True
+        except FileExistsError:
+            made = False
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(folder), exist_ok=True)
+            try:
+                os.mkdir(folder)
+                made = True
+            except FileExistsError:
+                made = False
+        self._made.add(folder)
+        return made
+
+    def _write(self, folder: str, target: str, data: bytes) -> None:
+        try:
+            fd, tmp = _create_temp(folder)
+        except FileNotFoundError:
+            # The folder went away since this store made it.
+            self._made.discard(folder)
+            self._make_folder(folder)
+            fd, tmp = _create_temp(folder)
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fchmod(fd, READ_ONLY)
                 if self.fsync and self._syncer is None:
-                    os.fsync(fh.fileno())
-            os.chmod(tmp, READ_ONLY)
+                    os.fsync(fd)
+                device = os.fstat(fd).st_dev if self._syncer is not None else 0
+            finally:
+                os.close(fd)
             os.replace(tmp, target)
         except BaseException:
             with suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
         if self._syncer is not None:
-            self._syncer.add(target)
+            self._syncer.add(target, device)
         elif self.fsync:
             # The rename is only durable once the folder's entry is on disk too.
             sync_path(folder)
+
+
+_temp_names = itertools.count()
+
+
+def _create_temp(folder: str) -> tuple[int, str]:
+    """A new, empty temp file in the folder, open for writing.
+
+    Its name is unique to this process and call (a leftover of a killed process that had the
+    same pid is skipped by O_EXCL), and starts with ``TEMP_PREFIX``, which ``verify`` skips.
+    """
+    while True:
+        tmp = f"{folder}/{TEMP_PREFIX}{os.getpid()}-{next(_temp_names)}"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), tmp
+        except FileExistsError:
+            continue

@@ -1,13 +1,31 @@
 """One gzipped WARC 1.1 file per fetch: warcinfo, request (when observed) and response.
 
 Digests are SHA-256 (base32, as WARC tools expect). Header blocks are written byte for byte as
-received (latin-1 round trip), not re-encoded as warcio would for non-ASCII values. Each record is
-its own gzip member, as the WARC standard recommends, at a moderate level: this runs per page.
+received (latin-1 round trip), not re-encoded as warcio would for non-ASCII values.
+
+This runs for every ad page, so it does warcio's per-record work once, itself: the header blocks
+are built and hashed here, and the records reach warcio's writer with their IDs and digests
+already set (warcio would hash each payload twice, look headers up one by one, and make a
+writer, with a hostname lookup, per file). The records are byte for byte those warcio's record
+builder makes of the same fetch, record IDs aside. The payload digest is the SHA-256 of the
+body, which the manifest records too (``WarcFile.body_sha256``) without hashing it again.
+
+Each record is its own gzip member, as the WARC standard recommends, at zlib level 3. On ad
+pages of about 20 KB, level 3 takes about 65 us a page less CPU than level 6 (a quarter of the
+time to build the WARC) for files about 4% larger; level 9, warcio's default, takes about
+110 us more than level 6 for files 0.1% smaller. Every gzip reader reads every level.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import os
+import re
+import uuid
 import zlib
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from http import HTTPStatus
 from io import BytesIO
 from typing import Any, BinaryIO
@@ -15,28 +33,49 @@ from urllib.parse import urlsplit
 
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
-from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
 from core.evidence.record import FetchRecord, canonical_json, lurewatch_version
 
-GZIP_LEVEL = 6
+GZIP_LEVEL = 3
 WARC_VERSION = "WARC/1.1"
 HTTP_PROTOCOLS = ("HTTP/1.0", "HTTP/1.1")
 DOM_NOTE = (
     "rendered DOM after scripts ran, serialised by the browser; the browser did not keep the"
     " HTTP response of the page"
 )
+_BAD_NAME_CHARS = re.compile(r"[\x00-\x20:\x7f]")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-class _ExactHeaders(StatusAndHeaders):
+@dataclass(frozen=True)
+class WarcFile:
+    data: bytes  # the gzipped WARC
+    body_sha256: str | None  # hex SHA-256 of the response body, None without one
+
+
+class _Headers(StatusAndHeaders):
+    headers_buff: bytes | None
+
+    def __init__(self, protocol: str, statusline: str, headers: list[tuple[str, str]]) -> None:
+        # Not warcio's __init__: the pairs are str already, it would convert each one again.
+        self.protocol = protocol
+        self.statusline = statusline
+        self.headers = headers
+        self.total_len = 0
+        self.headers_buff = None
+
+
+class _HttpHeaders(_Headers):
+    """An HTTP header block whose bytes (``headers_buff``) are made once, here."""
+
+    def __init__(self, protocol: str, statusline: str, headers: list[tuple[str, str]]) -> None:
+        super().__init__(protocol, statusline, headers)
+        self.block = _header_block(protocol, statusline, headers)
+        self.headers_buff = self.block
+
     def compute_headers_buffer(self, header_filter: Any = None) -> None:
-        lines = [self.to_str(header_filter)]
-        try:
-            self.headers_buff = lines[0].encode("latin-1") + b"\r\n"
-        except UnicodeEncodeError:
-            # Only headers that did not come off the wire as bytes (a browser's) get here.
-            self.headers_buff = lines[0].encode("utf-8") + b"\r\n"
+        pass  # made in __init__, and already hashed into the record's block digest
 
 
 class _GzipMember:
@@ -44,57 +83,69 @@ class _GzipMember:
 
     def __init__(self, out: BinaryIO) -> None:
         self.out = out
-        self.compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self.parts: list[bytes] = []
 
     def write(self, data: bytes) -> None:
-        self.out.write(self.compressor.compress(data))
+        self.parts.append(data)
 
     def flush(self) -> None:
-        self.out.write(self.compressor.flush())
+        # warcio's writer calls flush() once at the end of each record: that ends the member.
+        self.out.write(zlib.compress(b"".join(self.parts), GZIP_LEVEL, zlib.MAX_WBITS + 16))
+        self.parts = []
 
 
 class _Writer(WARCWriter):
-    def __init__(self, out: BinaryIO) -> None:
-        super().__init__(out, gzip=False, warc_version=WARC_VERSION)
+    """warcio's record writer, made once: it keeps no state between records."""
 
-    @staticmethod
-    def _create_digester() -> Digester:
-        return Digester("sha256")
+    def __init__(self) -> None:
+        super().__init__(None, gzip=False, warc_version=WARC_VERSION)
 
-    def write_record(self, record: ArcWarcRecord, params: Any = None) -> None:
-        # warcio's writer calls flush() once at the end of each record: that ends the member.
-        self._write_warc_record(_GzipMember(self.out), record)
+    def write_to(self, out: BinaryIO, record: ArcWarcRecord) -> None:
+        self._write_warc_record(_GzipMember(out), record)
+
+    def ensure_digest(
+        self, record: ArcWarcRecord, block: bool = True, payload: bool = True
+    ) -> None:
+        pass  # every record comes with both digests (``_record``): nothing to hash again
+
+
+@cache
+def _writer() -> _Writer:
+    return _Writer()
 
 
 def build_warc(fetch: FetchRecord) -> bytes:
+    return write_warc(fetch).data
+
+
+def write_warc(fetch: FetchRecord) -> WarcFile:
     out = BytesIO()
-    writer = _Writer(out)
+    writer = _writer()
     date = warc_date(fetch)
-    info = _warcinfo(writer, fetch, date)
-    info_id = info.rec_headers.get_header("WARC-Record-ID")
-    writer.write_record(info)
-    common = {"WARC-Date": date, "WARC-Warcinfo-ID": info_id}
+    ids = _record_ids(3)
+    info_id = ids[0]
+    writer.write_to(out, _warcinfo(fetch, date, info_id))
+    common = [("WARC-Date", date), ("WARC-Warcinfo-ID", info_id)]
     if fetch.ip_address:
-        common["WARC-IP-Address"] = fetch.ip_address
+        common.append(("WARC-IP-Address", fetch.ip_address))
+    body_sha256 = None
     if fetch.body is not None:
-        response = _response(writer, fetch, common)
+        body_hash = hashlib.sha256(fetch.body)
+        body_sha256 = body_hash.hexdigest()
+        response = _response(fetch, common, ids[1], _digest(body_hash))
         if fetch.request_headers is not None:
-            request = _request(writer, fetch, common)
-            request.rec_headers.add_header(
-                "WARC-Concurrent-To", response.rec_headers.get_header("WARC-Record-ID")
-            )
-            writer.write_record(request)
-        writer.write_record(response)
+            writer.write_to(out, _request(fetch, common, ids[2], concurrent_to=ids[1]))
+        writer.write_to(out, response)
     elif fetch.dom is not None:
-        writer.write_record(_dom_resource(writer, fetch, common))
-    return out.getvalue()
+        writer.write_to(out, _dom_resource(fetch, common, ids[1]))
+    return WarcFile(out.getvalue(), body_sha256)
 
 
 def warc_date(fetch: FetchRecord) -> str:
     return fetch.fetched_at_utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _warcinfo(writer: _Writer, fetch: FetchRecord, date: str) -> ArcWarcRecord:
+def _warcinfo(fetch: FetchRecord, date: str, record_id: str) -> ArcWarcRecord:
     version = lurewatch_version()
     fields = [
         ("software", f"LureWatch/{version}"),
@@ -109,60 +160,137 @@ def _warcinfo(writer: _Writer, fetch: FetchRecord, date: str) -> ArcWarcRecord:
     ]
     fields += [("description", _one_line(note)) for note in fetch.notes]
     body = "".join(f"{name}: {value}\r\n" for name, value in fields).encode("utf-8")
-    return writer.create_warc_record(
-        "",
-        "warcinfo",
-        payload=BytesIO(body),
-        length=len(body),
-        warc_headers_dict={"WARC-Date": date, "Content-Type": "application/warc-fields"},
-    )
+    content_type = "application/warc-fields"
+    headers = [
+        ("WARC-Date", date),
+        ("Content-Type", content_type),
+        ("WARC-Type", "warcinfo"),
+        ("WARC-Record-ID", record_id),
+        ("WARC-Block-Digest", _digest(hashlib.sha256(body))),
+    ]
+    return _record("warcinfo", headers, body, None, content_type)
 
 
-def _response(writer: _Writer, fetch: FetchRecord, common: dict[str, str]) -> ArcWarcRecord:
+def _response(
+    fetch: FetchRecord, common: list[tuple[str, str]], record_id: str, payload_digest: str
+) -> ArcWarcRecord:
     assert fetch.body is not None
     protocol = fetch.protocol if fetch.protocol in HTTP_PROTOCOLS else "HTTP/1.1"
-    http = _ExactHeaders(
-        f"{fetch.status} {_reason(fetch.status)}", _header_lines(fetch.headers), protocol=protocol
+    http = _HttpHeaders(
+        protocol, f"{fetch.status} {_reason(fetch.status)}", _header_lines(fetch.headers)
     )
-    extra = dict(common)
+    block = hashlib.sha256(http.block)
+    block.update(fetch.body)
+    headers = list(common)
     if fetch.removed_content_encodings:
         # The body is as the crawler kept it: decoded. Content-Encoding above is as sent.
-        extra["LureWatch-Body-Transfer-Decoded"] = ", ".join(fetch.removed_content_encodings)
-    return writer.create_warc_record(
-        fetch.final_url,
-        "response",
-        payload=BytesIO(fetch.body),
-        length=len(fetch.body),
-        http_headers=http,
-        warc_headers_dict=extra,
-    )
+        headers.append(
+            ("LureWatch-Body-Transfer-Decoded", ", ".join(fetch.removed_content_encodings))
+        )
+    headers += [
+        ("WARC-Type", "response"),
+        ("WARC-Record-ID", record_id),
+        ("WARC-Target-URI", fetch.final_url),
+        ("WARC-Payload-Digest", payload_digest),
+        ("WARC-Block-Digest", _digest(block)),
+    ]
+    return _record("response", headers, fetch.body, http, "application/http; msgtype=response")
 
 
-def _request(writer: _Writer, fetch: FetchRecord, common: dict[str, str]) -> ArcWarcRecord:
+def _request(
+    fetch: FetchRecord, common: list[tuple[str, str]], record_id: str, concurrent_to: str
+) -> ArcWarcRecord:
     parts = urlsplit(fetch.final_url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    headers = [("Host", parts.netloc), *(fetch.request_headers or [])]
-    http = _ExactHeaders(
-        f"{fetch.method} {target} HTTP/1.1", _header_lines(headers), is_http_request=True
-    )
-    return writer.create_warc_record(
-        fetch.final_url, "request", http_headers=http, warc_headers_dict=dict(common)
-    )
+    lines = _header_lines([("Host", parts.netloc), *(fetch.request_headers or [])])
+    http = _HttpHeaders(fetch.method, f"{target} HTTP/1.1", lines)
+    headers = [
+        *common,
+        ("WARC-Type", "request"),
+        ("WARC-Record-ID", record_id),
+        ("WARC-Target-URI", fetch.final_url),
+        ("WARC-Payload-Digest", _EMPTY_DIGEST),  # no request body is kept
+        ("WARC-Concurrent-To", concurrent_to),
+        ("WARC-Block-Digest", _digest(hashlib.sha256(http.block))),
+    ]
+    return _record("request", headers, b"", http, "application/http; msgtype=request")
 
 
-def _dom_resource(writer: _Writer, fetch: FetchRecord, common: dict[str, str]) -> ArcWarcRecord:
+def _dom_resource(
+    fetch: FetchRecord, common: list[tuple[str, str]], record_id: str
+) -> ArcWarcRecord:
     assert fetch.dom is not None
-    extra = {**common, "LureWatch-Note": DOM_NOTE}
-    return writer.create_warc_record(
-        fetch.page_url or fetch.final_url,
-        "resource",
-        payload=BytesIO(fetch.dom),
-        length=len(fetch.dom),
-        warc_content_type="text/html; charset=utf-8",
-        warc_headers_dict=extra,
+    digest = _digest(hashlib.sha256(fetch.dom))
+    headers = [
+        *common,
+        ("LureWatch-Note", DOM_NOTE),
+        ("WARC-Type", "resource"),
+        ("WARC-Record-ID", record_id),
+        ("WARC-Target-URI", fetch.page_url or fetch.final_url),
+        ("WARC-Payload-Digest", digest),  # no HTTP headers: the block is the payload
+        ("WARC-Block-Digest", digest),
+    ]
+    return _record("resource", headers, fetch.dom, None, "text/html; charset=utf-8")
+
+
+def _record(
+    rec_type: str,
+    headers: list[tuple[str, str]],
+    payload: bytes,
+    http: _HttpHeaders | None,
+    content_type: str,
+) -> ArcWarcRecord:
+    """A record warcio's writer takes as it is: digests set, lengths known.
+
+    ``headers`` end with the digests; Content-Type and Content-Length follow, where warcio's
+    writer puts them (it sets them again, to the same values, and finds them at once).
+    """
+    if all(name != "Content-Type" for name, _ in headers):
+        headers.append(("Content-Type", content_type))
+    length = len(payload) + (len(http.block) if http is not None else 0)
+    headers.append(("Content-Length", str(length)))
+    record = ArcWarcRecord(
+        "warc",
+        rec_type,
+        _Headers(WARC_VERSION, "", headers),
+        BytesIO(payload),
+        http,
+        content_type,
+        len(payload),
     )
+    record.payload_length = len(payload)
+    return record
 
 
+def _record_ids(count: int) -> list[str]:
+    random = os.urandom(16 * count)
+    return [
+        f"<urn:uuid:{uuid.UUID(bytes=random[n * 16 : n * 16 + 16], version=4)}>"
+        for n in range(count)
+    ]
+
+
+def _digest(hash_: Any) -> str:
+    return "sha256:" + base64.b32encode(hash_.digest()).decode("ascii")
+
+
+_EMPTY_DIGEST = _digest(hashlib.sha256(b""))
+
+
+def _header_block(protocol: str, statusline: str, headers: list[tuple[str, str]]) -> bytes:
+    text = (
+        f"{protocol} {statusline}\r\n"
+        + "".join(f"{name}: {value}\r\n" for name, value in headers)
+        + "\r\n"
+    )
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        # Only headers that did not come off the wire as bytes (a browser's) get here.
+        return text.encode("utf-8")
+
+
+@lru_cache(maxsize=1024)
 def _reason(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
@@ -175,12 +303,11 @@ def _header_lines(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     repeated headers with one) becomes a repeated header, names lose separators."""
     lines = []
     for name, value in headers:
-        clean = (
-            "".join("_" if ch in ":\r\n" or ord(ch) < 33 or ord(ch) == 127 else ch for ch in name)
-            or "_"
-        )
-        for part in value.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-            lines.append((clean, part))
+        clean = _BAD_NAME_CHARS.sub("_", name) or "_"
+        if "\r" in value or "\n" in value:
+            lines += [(clean, part) for part in _LINE_BREAK.split(value)]
+        else:
+            lines.append((clean, value))
     return lines
 
 
