@@ -47,16 +47,18 @@ _HOMOGLYPHS = str.maketrans(
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 _EMAIL_OR_URL = re.compile(r"@[\w-]+\.[a-z]|://|www\.|\.(com|net|org|gov|edu)\b", re.I)
 _LEET_CHAR = re.compile("[" + re.escape("".join(_LEET)) + "]")
-# A whole run of non-space characters holding a leet character; the lookbehind keeps the
-# search linear (a match can only begin where a run begins).
-_LEET_RUN = re.compile(
-    r"(?<!\S)[^\s" + re.escape("".join(_LEET)) + "]*" + _LEET_CHAR.pattern + r"\S*"
-)
-# Four or more single letters joined by the same separator: "m o d e l s", "w-h-a-t-s".
-_LETTER = re.compile(r"[^\W\d_]")
+# A leet character with a letter on either side: nothing is undone without one, and most
+# ads have none (their digits are prices and phone numbers).
+_LEET_BY_LETTER = re.compile(_LEET_CHAR.pattern + r"(?:(?<=[^\W\d_].)|(?=[^\W\d_]))")
+# The run of non-space characters around a hit ends where the last space before it does
+# (matched from where the previous run ended, so that all runs together read the text
+# once) and goes on to the next space.
+_LAST_SPACE = re.compile(r"(?s:.*)\s")
+_SPACE = re.compile(r"\s")
 # What every spaced-out word holds ("s a s", a separator, letter, separator, letter,
 # separator): a cheap test that rules most texts out before _SPACED.
 _SPACED_HINT = re.compile(r"([ .\-*_·])[^\W\d_]\1[^\W\d_]\1")
+# Four or more single letters joined by the same separator: "m o d e l s", "w-h-a-t-s".
 _SPACED = re.compile(r"(?<![^\W\d_])([^\W\d_])([ .\-*_·])(?:[^\W\d_]\2){2,}[^\W\d_](?![^\W\d_])")
 
 
@@ -92,6 +94,8 @@ def _fold_char(ch: str) -> str:
 # character-by-character path (dropped, combining, or folding to several characters).
 _ONE_TO_ONE: dict[str, tuple[str, bool] | None] = {}
 _FINAL_SIGMA = "\u03a3"  # str.lower() lowers it by context, not one character at a time
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_ASCII_LOWER = {ord(c): c.lower() for c in map(chr, range(128)) if c != c.lower()}
 
 
 def _one_to_one(ch: str) -> tuple[str, bool] | None:
@@ -112,15 +116,20 @@ def normalise(original: str) -> Normalised:
         # Nothing to fold character by character: offsets are the identity.
         return _finish(original.lower(), range(n), range(1, n + 1))
     # Most accented text folds one character to one: one pass in C, offsets the identity.
+    # ASCII characters fold to their lowercase, so only the others are looked up.
     table: dict[int, str] = {}
     lowered = True
-    for ch in set(original):
+    for ch in set(_NON_ASCII.findall(original)):
         entry = _one_to_one(ch)
         if entry is None:
             return _normalise_chars(original)
         table[ord(ch)] = entry[0]
         lowered = lowered and entry[1]
-    light = original.lower() if lowered else original.translate(table)
+    if lowered:
+        light = original.lower()
+    else:
+        table.update(_ASCII_LOWER)
+        light = original.translate(table)
     return _finish(light, range(n), range(1, n + 1))
 
 
@@ -169,30 +178,39 @@ def _collapse(
 
 
 def _undo_leet(text: str) -> str:
-    if not _LEET_CHAR.search(text):
+    hit = _LEET_BY_LETTER.search(text)
+    if hit is None:
         return text
     out = list(text)
-    for run in _LEET_RUN.finditer(text):
-        word = run.group()
-        if not _LETTER.search(word):  # a number, price or phone: nothing to undo
-            continue
-        letters = sum(c.isalpha() for c in word)
-        leet = sum(c in _LEET for c in word)
-        digits = sum(c.isdigit() for c in word)
-        if letters < 1 or leet == 0 or digits > letters or _EMAIL_OR_URL.search(word):
-            continue
-        for j, c in enumerate(word):
-            if c not in _LEET:
-                continue
-            before = word[j - 1] if j else ""
-            after = word[j + 1] if j + 1 < len(word) else ""
-            # "$", "@" and "1" only between letters ("wh@tsapp", "g1rls"), so "us$",
-            # handles and "1st" stay as they are.
-            inside = before.isalpha() and after.isalpha()
-            edge = before.isalpha() or after.isalpha()
-            if inside or (edge and c not in "$@1"):
-                out[run.start() + j] = _LEET[c]
+    done = 0
+    # Only the runs of non-space characters holding a hit can change.
+    while hit is not None:
+        space = _LAST_SPACE.match(text, done, hit.start())
+        start = space.end() if space is not None else done
+        after = _SPACE.search(text, hit.start())
+        done = after.start() if after is not None else len(text)
+        _undo_run(text[start:done], start, out)
+        hit = _LEET_BY_LETTER.search(text, done)
     return "".join(out)
+
+
+def _undo_run(word: str, start: int, out: list[str]) -> None:
+    letters = sum(map(str.isalpha, word))
+    leet = sum(map(word.count, _LEET))
+    digits = sum(map(str.isdigit, word))
+    if letters < 1 or leet == 0 or digits > letters or _EMAIL_OR_URL.search(word):
+        return  # a number, price, phone, address or link: nothing to undo
+    for j, c in enumerate(word):
+        if c not in _LEET:
+            continue
+        before = word[j - 1] if j else ""
+        after = word[j + 1] if j + 1 < len(word) else ""
+        # "$", "@" and "1" only between letters ("wh@tsapp", "g1rls"), so "us$",
+        # handles and "1st" stay as they are.
+        inside = before.isalpha() and after.isalpha()
+        edge = before.isalpha() or after.isalpha()
+        if inside or (edge and c not in "$@1"):
+            out[start + j] = _LEET[c]
 
 
 def _spaced_separators(text: str) -> list[bool] | None:

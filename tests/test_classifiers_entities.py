@@ -389,6 +389,7 @@ def test_a_bare_dollar_is_the_currency_of_the_place_or_region() -> None:
         ("fr", "filles de 16 ans", "16", "16 ans"),
         ("en", "Girls under 30", "<=29", "under 30"),
         ("en", "Requirements: female, under 30, slim", "<=29", "under 30"),
+        ("en", "Girls under \n30", "<=29", "under \n30"),  # a line break in the bound
         ("en", "Must be 18 or older", "18+", "18 or older"),
         ("en", "Dancers 18+ with training", "18+", "18+"),
         ("es", "mayores de 18", "18+", "mayores de 18"),

@@ -51,3 +51,14 @@ def test_a_long_run_without_spaces_is_not_slow() -> None:
     norm = normalise("x" * 300_000 + "0" + "y" * 300_000)
     assert len(norm.text) == 600_001
     assert time.process_time() - began < 2.0
+
+
+def test_leetspeak_is_undone_only_next_to_letters() -> None:
+    text = "Pretty m0dels, g1rls & wh@tsapp\n1st us$ 500 c4ll\u00a0758-555-0134 @j0bs\tn3w"
+    assert normalise(text).text == (
+        "pretty models, girls & whatsapp\n1st us$ 500 call 758-555-0134 @jobs\tnew"
+    )
+    assert normalise("Write to maria@gmail.com or m4ria@j0bs.com").text == (
+        "write to maria@gmail.com or m4ria@j0bs.com"
+    )
+    assert normalise("758 555 0134, US$ 2,500").text == "758 555 0134, us$ 2,500"

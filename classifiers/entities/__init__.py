@@ -72,7 +72,7 @@ def entities_from(
 ) -> list[Entity]:
     """As ``extract_entities``, for a text already normalised (``norm`` of ``original``)."""
     region = check_region(region)
-    if not original.strip():
+    if not original or original.isspace():
         return []
     scan = Scan(original, norm, lang, region)
     found = [*find_emails(scan), *find_links(scan)]
@@ -89,15 +89,18 @@ def entities_from(
 def _tidy(found: list[Entity]) -> list[Entity]:
     """Sorted by start (longer first); an entity overlapping a kept one of the same type and
     value is a duplicate."""
+    if len(found) < 2:
+        return found
     kept: list[Entity] = []
-    for entity in sorted(found, key=lambda e: (e.start, -(e.end - e.start), e.type)):
-        if any(
-            k.type == entity.type
-            and k.value == entity.value
-            and k.start < entity.end
-            and entity.start < k.end
-            for k in kept[-8:]
-        ):
-            continue
-        kept.append(entity)
+    for entity in sorted(found, key=_order):
+        type_, value, start, end = entity.type, entity.value, entity.start, entity.end
+        for k in kept[-8:]:
+            if k.type == type_ and k.value == value and k.start < end and start < k.end:
+                break
+        else:
+            kept.append(entity)
     return kept
+
+
+def _order(entity: Entity) -> tuple[int, int, str]:
+    return entity.start, entity.start - entity.end, entity.type

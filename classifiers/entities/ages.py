@@ -77,6 +77,7 @@ _BOUND_LAST_WORDS = frozenset(
         "limit under below max maximum to hasta ate a of laj anba"
     )
 )
+_BOUND_ENDS = tuple(_BOUND_LAST_WORDS)
 _PREV_WORD = re.compile(r"([^\W\d_]+)[ \t:.]*$")
 _UNIT_TAIL = re.compile(rf"[ \t]?(?P<unit>{_UNIT})")
 _OR_OLDER_TAIL = re.compile(
@@ -140,7 +141,7 @@ def _at(text: str, s: int, e: int, before: str, lang: str) -> _Age | None:
         age = _range(text, s, n, tail)
         if age is not None:
             return age
-    prev = _PREV_WORD.search(text, max(0, s - 16), s)
+    prev = _PREV_WORD.search(text, max(0, s - 16), s) if _may_follow_bound(text, s) else None
     if prev is not None and prev.group(1) in _BOUND_LAST_WORDS:
         head = _BOUND_HEAD.search(text, max(0, s - _HEAD_WINDOW), s)
         if head is not None:
@@ -161,6 +162,15 @@ def _at(text: str, s: int, e: int, before: str, lang: str) -> _Age | None:
     if tail is not None and not money_or_time and before != "-":
         return _single(text, s, n, tail, lang)
     return None
+
+
+def _may_follow_bound(text: str, s: int) -> bool:
+    """Whether the words before ``s`` can end with one of _BOUND_LAST_WORDS: a cheap test
+    (str.endswith) before _PREV_WORD, whose "$" also matches before a final line break."""
+    words = text[max(0, s - 16) : s]
+    if words.endswith("\n"):
+        words = words[:-1]
+    return words.rstrip(" \t:.").endswith(_BOUND_ENDS)
 
 
 def _context(text: str, start: int) -> bool:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import starmap
+from operator import sub
 
 from classifiers.entities.scan import wordlist
 
@@ -109,6 +111,11 @@ def _words(lang: str) -> dict[str, str]:
     return {**_WORDS, **_AMBIGUOUS.get(lang, {}), **dict.fromkeys(_REPEAT, "")}
 
 
+@lru_cache(maxsize=16)
+def _word_keys(lang: str) -> frozenset[str]:
+    return frozenset(_words(lang))
+
+
 def digit_runs(
     folded: str,
     lang: str,
@@ -124,8 +131,11 @@ def digit_runs(
     Built from the tokens rather than with one big pattern: an ad has few numbers, and
     str.find over a handful of spelled digits is much cheaper than a regex trying dozens
     of words at every character."""
+    keys = _word_keys(lang)
+    if keys.isdisjoint(word_set) and _TEN not in folded:
+        return _digit_runs(folded, numbers, min_digits)
     table = _words(lang)
-    spelled = table.keys() & word_set
+    spelled = word_set & keys
     n_spelled = sum(words.count(w) * max(1, len(table[w])) for w in spelled) if spelled else 0
     if sum(e - s for s, e in numbers) + n_spelled < min_digits and _TEN not in folded:
         return []
@@ -151,6 +161,27 @@ def digit_runs(
     if count >= min_digits:
         runs.extend(_runs(_tokens(group, folded), folded, min_digits))
     return runs
+
+
+def _digit_runs(folded: str, numbers: list[tuple[int, int]], min_digits: int) -> list[DigitRun]:
+    """``digit_runs`` for an ad without spelled digits: its digit sequences alone."""
+    runs: list[DigitRun] = []
+    if -sum(starmap(sub, numbers)) < min_digits:
+        return runs
+    first = count = 0
+    for i, (s, e) in enumerate(numbers):
+        if i and not _joins(folded, numbers[i - 1][1], s):
+            if count >= min_digits:
+                runs.extend(_runs(_plain_tokens(numbers[first:i], folded), folded, min_digits))
+            first, count = i, 0
+        count += e - s
+    if count >= min_digits:
+        runs.extend(_runs(_plain_tokens(numbers[first:], folded), folded, min_digits))
+    return runs
+
+
+def _plain_tokens(group: list[tuple[int, int]], folded: str) -> list[DigitToken]:
+    return [DigitToken(folded[s:e], s, e) for s, e in group]
 
 
 def _joins(folded: str, end: int, start: int) -> bool:
@@ -184,8 +215,9 @@ def _runs(tokens: list[DigitToken], folded: str, min_digits: int) -> list[DigitR
     first = tokens[0]
     plus_match = _PLUS_BEFORE.search(folded, max(0, first.start - 6), first.start)
     runs = []
-    for split in _split(tokens, folded):
-        part = _compounds(split, folded)
+    has_words = any(t.word for t in tokens)  # without words, nothing to resolve or compound
+    for split in _split(tokens, folded, has_words):
+        part = _compounds(split, folded) if has_words else split
         if sum(len(t.digits) for t in part) < min_digits:
             continue
         leads = part[0].start == first.start and plus_match is not None
@@ -194,16 +226,16 @@ def _runs(tokens: list[DigitToken], folded: str, min_digits: int) -> list[DigitR
     return runs
 
 
-def _split(tokens: list[DigitToken], folded: str) -> list[list[DigitToken]]:
+def _split(tokens: list[DigitToken], folded: str, has_words: bool) -> list[list[DigitToken]]:
     """Cuts a run where its tokens should not join: an ambiguous word too far from an
     unambiguous digit, a comma between numbers of several digits, a "double" not followed
-    by one digit."""
-    kept = _resolve_repeats(tokens)
-    keep = _supported(kept)
+    by one digit. ``has_words``: whether any token is a word."""
+    kept = _resolve_repeats(tokens) if has_words else tokens
+    keep = _supported(kept) if has_words else None
     parts: list[list[DigitToken]] = []
     current: list[DigitToken] = []
     for i, token in enumerate(kept):
-        if not keep[i]:
+        if keep is not None and not keep[i]:
             if current:
                 parts.append(current)
             current = []

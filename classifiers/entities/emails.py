@@ -56,13 +56,16 @@ _NOT_NAMES = frozenset(
 )
 
 
-def _spelled_ats(scan: Scan) -> list[re.Match[str]]:
+def _spelled_ats(scan: Scan, has_at: bool) -> list[re.Match[str]]:
     """The "at" signs of spelled-out addresses: " at ", "(at)", "[arroba]", " @ "... Found
-    with str.find on the few at-words the ad contains, not by scanning every character."""
+    with str.find on the few at-words the ad contains, not by scanning every character.
+    ``has_at``: whether the ad holds an "@" at all."""
     light = scan.light
     words = scan.word_set & _AT_WORD_SET
-    if " @" in light or "@ " in light:
+    if has_at and (" @" in light or "@ " in light):
         words |= {"@"}
+    if not words:
+        return []
     found = []
     for word in words:
         at = light.find(word)
@@ -91,6 +94,7 @@ def find_emails(scan: Scan) -> list[Entity]:
     light = scan.light
     found: list[Entity] = []
     at = light.find("@")
+    has_at = at != -1
     while at != -1:
         local = _LOCAL.search(light, max(0, at - 64), at)
         domain = _DOMAIN.match(light, at)
@@ -103,7 +107,7 @@ def find_emails(scan: Scan) -> list[Entity]:
             at = light.find("@", end)
         else:
             at = light.find("@", at + 1)
-    for sign in _spelled_ats(scan):
+    for sign in _spelled_ats(scan, has_at):
         before = _NAME_BEFORE.search(light, max(0, sign.start() - 64), sign.start())
         after = _DOMAIN_AFTER.match(light, sign.end())
         if before is None or after is None:

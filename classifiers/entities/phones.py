@@ -75,6 +75,7 @@ _DATE = re.compile(
     r"|[0-9]{4}[./-][0-9]{1,2}[./-][0-9]{1,2})(?![./-]?[0-9])"
 )
 _CODE_PREFIX = re.compile(r"[^\W\d_]$|[^\W\d_]{1,6}[-/#]$")
+_CODE_MARKS = frozenset("-/#\n")
 _WEAK_CUES = frozenset({"number", "numero", "nimewo", "contact", "contacto", "contato"})
 _CUE_WINDOW = 60
 _BLOCK_WINDOW = 30
@@ -201,9 +202,14 @@ def _glued(folded: str, token: DigitToken) -> bool:
     if token.word:
         return False
     after = folded[token.end : token.end + 1]
-    return after.isalpha() or bool(
-        _CODE_PREFIX.search(folded, max(0, token.start - 8), token.start)
-    )
+    if after.isalpha():
+        return True
+    # _CODE_PREFIX ends with a letter or one of "-/#" right before the token, or before a
+    # line break there ("$" matches before a final one).
+    before = folded[token.start - 1 : token.start]
+    if not (before.isalnum() or before in _CODE_MARKS):
+        return False
+    return _CODE_PREFIX.search(folded, max(0, token.start - 8), token.start) is not None
 
 
 def _phones_in(

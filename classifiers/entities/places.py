@@ -18,6 +18,7 @@ from core.ad import Entity
 
 _WORD = re.compile(r"[^\W\d_]+")
 _FLAG = re.compile("[\U0001f1e6-\U0001f1ff]{2}")
+_FLAG_LETTER = re.compile("[\U0001f1e6-\U0001f1ff]")  # a quicker test than _FLAG
 # The next word of a name: at most three characters between ("St. Lucia"), no line break.
 _NEXT_WORD = re.compile(r"[^\w\n]{1,3}([^\W\d_]+)")
 _LINGUA_FRANCA = "en"
@@ -110,14 +111,20 @@ def find_places(scan: Scan, gazetteer: Gazetteer | None = None) -> list[Entity]:
                 if hit is not None:
                     hits.append((at, hit[0], hit[1]))
     found: list[Entity] = []
-    for start, end, name in sorted(hits, key=lambda h: (h[0], h[0] - h[1])):
+    if len(hits) > 1:
+        hits.sort(key=_longest_first)
+    for start, end, name in hits:
         if scan.free(start, end):
             attrs = {"country": name.country, "kind": name.kind}
             found.append(scan.entity("place", name.value, start, end, attrs))
             scan.claim(start, end)
-    if not scan.original.isascii():
+    if _FLAG_LETTER.search(scan.original):
         found.extend(_flags(scan.original, gazetteer))
     return found
+
+
+def _longest_first(hit: tuple[int, int, _Name]) -> tuple[int, int]:
+    return hit[0], hit[0] - hit[1]
 
 
 def _flags(original: str, gazetteer: Gazetteer) -> list[Entity]:
@@ -144,13 +151,22 @@ def _edge(text: str, i: int) -> bool:
 
 def _match(candidates: list[_Name], text: str, pos: int) -> tuple[int, _Name] | None:
     """(end, name): the longest name whose first word ends at ``pos``."""
+    # The words after ``pos`` (with where each ends), read once for all the candidates.
+    following: list[tuple[str, int]] = []
+    more = True
     for name in candidates:
-        end = pos
-        for word in name.words[1:]:
-            m = _NEXT_WORD.match(text, end)
-            if m is None or m.group(1) != word:
+        wanted = len(name.words) - 1
+        while more and len(following) < wanted:
+            m = _NEXT_WORD.match(text, following[-1][1] if following else pos)
+            if m is None:
+                more = False
+            else:
+                following.append((m.group(1), m.end()))
+        if len(following) < wanted:
+            continue
+        for i in range(wanted):
+            if following[i][0] != name.words[i + 1]:
                 break
-            end = m.end()
         else:
-            return end, name
+            return (following[wanted - 1][1] if wanted else pos), name
     return None

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from classifiers.normalize import Normalised
@@ -25,6 +24,7 @@ def _base_letter(ch: str) -> str:
 
 
 _DIGITS = re.compile(r"[0-9][0-9]*")
+_SPAN = re.Match.span
 # Accented Latin letters to their base letter, one character for one, so offsets hold.
 # (re.sub over the few accented letters is several times faster than str.translate.)
 _FOLD = {chr(c): _base_letter(chr(c)) for c in range(0xC0, 0x250)}
@@ -43,6 +43,24 @@ def _fold_match(m: re.Match[str]) -> str:
     return _FOLD[m.group()]
 
 
+def _fold_light(light: str) -> str:
+    if light.isascii():
+        return light
+    folded = _ACCENTED.sub(_fold_match, light)
+    first = _BEYOND_LATIN.search(folded)
+    if first is None:
+        return folded
+    exotic = [
+        m.start() for m in _BEYOND_LATIN.finditer(folded, first.start()) if m.group().isdigit()
+    ]
+    if not exotic:
+        return folded
+    chars = list(folded)
+    for i in exotic:  # digits of other scripts, "❶"
+        chars[i] = str(unicodedata.digit(chars[i]))
+    return "".join(chars)
+
+
 def fold(text: str) -> str:
     """Lowercase without accents, as ``Scan.folded`` reads the ad (for names in config)."""
     return "".join(_base_letter(c) for c in unicodedata.normalize("NFKC", text).lower())
@@ -52,49 +70,35 @@ def fold(text: str) -> str:
 class Scan:
     """``light`` is the normalised text (lowercase, NFKC, invisible characters removed,
     digits kept); ``folded`` is ``light`` without accents and with every Unicode digit as
-    ASCII. Both have the same length, so one offset serves both."""
+    ASCII. Both have the same length, so one offset serves both. ``numbers`` are the spans
+    of the digit sequences in ``folded`` (where numbers can start); ``words`` its ASCII
+    words and ``word_set`` the same as a set, to test cheaply whether a finder has anything
+    to look for. Every finder reads all of them, so they are made once, up front."""
 
     original: str
     norm: Normalised
     lang: str
     region: str | None = None
     claimed: list[tuple[int, int]] = field(default_factory=list)
+    light: str = field(init=False, repr=False)
+    folded: str = field(init=False, repr=False)
+    numbers: list[tuple[int, int]] = field(init=False, repr=False)
+    words: list[str] = field(init=False, repr=False)
+    word_set: frozenset[str] = field(init=False, repr=False)
 
-    @property
-    def light(self) -> str:
-        return self.norm.light
-
-    @cached_property
-    def folded(self) -> str:
-        light = self.norm.light
-        if light.isascii():
-            return light
-        folded = _ACCENTED.sub(_fold_match, light)
-        exotic = [m.start() for m in _BEYOND_LATIN.finditer(folded) if m.group().isdigit()]
-        if not exotic:
-            return folded
-        chars = list(folded)
-        for i in exotic:  # digits of other scripts, "❶"
-            chars[i] = str(unicodedata.digit(chars[i]))
-        return "".join(chars)
-
-    @cached_property
-    def numbers(self) -> list[tuple[int, int]]:
-        """Spans of the digit sequences in ``folded``: where numbers can start."""
-        return [m.span() for m in _DIGITS.finditer(self.folded)]
-
-    @cached_property
-    def words(self) -> list[str]:
-        """The words of ``folded``, to test cheaply whether a finder has anything to look
-        for."""
-        return _ASCII_WORD.findall(self.folded)
-
-    @cached_property
-    def word_set(self) -> frozenset[str]:
-        return frozenset(self.words)
+    def __post_init__(self) -> None:
+        self.light = self.norm.light
+        self.folded = folded = _fold_light(self.light)
+        self.numbers = list(map(_SPAN, _DIGITS.finditer(folded)))
+        self.words = words = _ASCII_WORD.findall(folded)
+        self.word_set = frozenset(words)
 
     def free(self, start: int, end: int) -> bool:
-        return not any(s < end and start < e for s, e in self.claimed)
+        # A loop, not all(): finders ask this for every candidate, and few spans are claimed.
+        for s, e in self.claimed:  # noqa: SIM110
+            if s < end and start < e:
+                return False
+        return True
 
     def claim(self, start: int, end: int) -> None:
         self.claimed.append((start, end))
@@ -112,11 +116,5 @@ class Scan:
         original = self.original
         while b < len(original) and original[b] in _KEYCAP_TAIL:
             b += 1
-        return Entity(
-            type=type_,
-            value=value,
-            start=a,
-            end=b,
-            text=original[a:b][:MAX_ENTITY_TEXT],
-            attrs=attrs or {},
-        )
+        text = original[a : min(b, a + MAX_ENTITY_TEXT)]
+        return Entity(type_, value, a, b, text, attrs or {})

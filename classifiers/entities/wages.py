@@ -331,13 +331,18 @@ def _last_end(pattern: re.Pattern[str], text: str, start: int, end: int) -> int 
     return last
 
 
+_GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+(?:[.,]\d{1,2})?")
+_CENTS = re.compile(r"[.,]\d{1,2}$")
+_SEPARATOR = re.compile(r"[.,]")
+
+
 def _number(text: str, thousands: bool) -> float:
     text = text.replace(" ", "")
-    grouped = re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+(?:[.,]\d{1,2})?", text)
+    grouped = _GROUPED.fullmatch(text)
     if grouped:
-        head = re.sub(r"[.,]\d{1,2}$", "", text) if re.search(r"[.,]\d{1,2}$", text) else text
+        head = _CENTS.sub("", text) if _CENTS.search(text) else text
         cents = text[len(head) + 1 :] if len(head) < len(text) else ""
-        value = float(re.sub(r"[.,]", "", head)) + (float("0." + cents) if cents else 0.0)
+        value = float(_SEPARATOR.sub("", head)) + (float("0." + cents) if cents else 0.0)
     else:
         value = float(text.replace(",", "."))
     return value * (1000 if thousands else 1)
