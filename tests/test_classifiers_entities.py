@@ -174,6 +174,57 @@ def test_no_phone_from_prices_dates_licences_or_ages(lang: str, text: str) -> No
     assert values(text, "phone", lang) == []
 
 
+# Ads often put the number on its own line under a label: it is read as it would be on the
+# label's line (a line break does not glue it to the label as a code).
+@pytest.mark.parametrize(
+    ("lang", "region", "text", "e164", "span"),
+    [
+        ("en", "LC", "Kitchen staff wanted, Castries.\nTEL\n2472644", "+17582472644", "2472644"),
+        ("en", None, "No experience. Send the deposit\n9029401491", "+19029401491", "9029401491"),
+        ("en", "LC", "Hotel jobs. Call Kendra\n758 284 5678", "+17582845678", "758 284 5678"),
+        ("en", None, "Waitresses wanted\nWhatsApp:\n+1 758 555 0134", "+17585550134", None),
+        ("en", "LC", "Dancers for Trinidad\nWhatsApp\n+1 868 555 0422", "+18685550422", None),
+        ("es", None, "Trabajo en Panamá. Llámanos\n809 555 0142", "+18095550142", None),
+        ("es", "LC", "Empleo en hoteles\nEscríbenos\n0414-555-0134", "+584145550134", None),
+        ("fr", None, "Postes en Guadeloupe. Contactez Marie\n0696 12 34 56", "+596696123456", None),
+        ("fr", None, "Salaire 2500 EUR\n0696 12 34 56", "+596696123456", "0696 12 34 56"),
+        ("ht", None, "Bon travay Kanada, rele nou\n3712 3456", "+50937123456", "3712 3456"),
+        ("ht", "LC", "Travay otèl, WhatsApp\n+509 3455 0312", "+50934550312", None),
+        ("pt", None, "Vagas em Portugal. Chama no zap\n11 98765-4321", "+5511987654321", None),
+        # A "+" ending the line before is not the number's.
+        ("en", "LC", "Girls 18+\n758 452 1234", "+17584521234", "758 452 1234"),
+    ],
+)
+def test_a_number_on_the_line_after_its_label_is_a_phone(
+    lang: str, region: str | None, text: str, e164: str, span: str | None
+) -> None:
+    phone = only(text, "phone", lang, region)
+    assert phone.value == e164
+    if span is not None:
+        assert phone.text == span
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "Ref:\n2023045678"),
+        ("en", "Licence\n7584521234"),
+        ("en", "Agency code\n758 452 1234"),
+        ("en", "Worker ID\n7584521234"),
+        ("es", "Referencia:\n8095551234"),
+        ("fr", "SIRET\n523 555 017 00041"),
+        ("en", "Order\nAB7585550134"),
+    ],
+)
+def test_a_reference_on_the_line_after_its_label_is_no_phone(lang: str, text: str) -> None:
+    assert values(text, "phone", lang) == []
+    assert values(text.replace("\n", " "), "phone", lang) == []
+
+
+def test_a_contact_word_after_a_licence_makes_the_next_line_a_phone() -> None:
+    assert values("Licence 2023.\nCall\n7584521234", "phone") == ["+17584521234"]
+
+
 def test_bad_regions_are_refused_and_hosts_give_regions() -> None:
     with pytest.raises(UnknownRegionError, match="unknown region 'XX'"):
         extract_entities("call 758 555 0134", "en", region="XX")
@@ -253,6 +304,13 @@ def test_other_links_are_urls_and_words_after_a_colon_are_not_handles() -> None:
 )
 def test_emails_plain_and_spelled_out(lang: str, text: str, address: str) -> None:
     assert values(text, "email", lang) == [address]
+
+
+def test_an_email_span_holds_the_whole_address() -> None:
+    text = "CV to\nmaria\n@gmail.com or jobs@hotel.example"
+    found = [e for e in entities(text) if e.type == "email"]
+    assert [e.value for e in found] == ["jobs@hotel.example"]
+    assert all(e.text == e.value for e in found)
 
 
 @pytest.mark.parametrize(

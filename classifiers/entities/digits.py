@@ -69,7 +69,8 @@ _GAP = re.compile(
 # Between the two words of one number: "thirty-four", "vingt et un", "vinte e sete".
 _JOINER = re.compile(r"[ \t-]*(?:(?:e|y|et|and|ak)[ \t-]+)?")
 _MAX_GAP = 6 + 2 * (7 + 6)  # the longest gap _GAP can match
-_PLUS_BEFORE = re.compile(r"(?:\+|(?<![^\W\d_])plus )[ \t]?$")
+# "\Z", not "$": a "+" ending the line before ("ages 18+\n758...") does not lead the number.
+_PLUS_BEFORE = re.compile(r"(?:\+|(?<![^\W\d_])plus )[ \t]?\Z")
 _TEN = "\U0001f51f"  # the keycap-ten emoji
 
 

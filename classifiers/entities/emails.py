@@ -19,7 +19,9 @@ _TLDS = wordlist(
 )
 _TLD = "|".join(sorted(_TLDS, key=len, reverse=True))
 # Read around each "@" rather than over the whole text.
-_LOCAL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}$")
+# "\Z", not "$", in the patterns searched in a window ending at the "@": an address has no
+# line break.
+_LOCAL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}\Z")
 _DOMAIN = re.compile(r"@[\w-]{1,63}(?:\.[\w-]{1,63})*\.[a-z]{2,24}\b")
 _AT_WORDS = r"at|arroba|arobase|arobas|arobaz|aroba"
 _DOT_WORDS = r"dot|punto|point|ponto|pwen"
@@ -35,7 +37,7 @@ _LABEL = r"[a-z0-9][a-z0-9-]{0,62}"
 # Starts with a character class, so the regex engine skips ahead cheaply.
 _AT_SIGN = re.compile(rf"[ \t(\[{{<][ \t]*(?:{_AT_WORDS}|@)[ \t]*[ \t)\]}}>]")
 _AT_WORD_SET = frozenset(_AT_WORDS.split("|"))
-_NAME_BEFORE = re.compile(r"(?<![\w.+-])[a-z0-9][\w.+-]{0,63}[ \t]*$")
+_NAME_BEFORE = re.compile(r"(?<![\w.+-])[a-z0-9][\w.+-]{0,63}[ \t]*\Z")
 # The top-level domain is the last label: "co {dot} uk" goes on past "co".
 _MORE = (
     rf"(?!(?:[ \t]+(?:{_DOT_WORDS})[ \t]+|[ \t]*[(\[{{<][ \t]*(?:{_DOT_WORDS}|\.)[ \t]*"

@@ -74,8 +74,10 @@ _DATE = re.compile(
     r"(?<![0-9])(?<![0-9][./-])(?:[0-9]{1,2}[./-][0-9]{1,2}[./-](?:[0-9]{4}|[0-9]{2})"
     r"|[0-9]{4}[./-][0-9]{1,2}[./-][0-9]{1,2})(?![./-]?[0-9])"
 )
-_CODE_PREFIX = re.compile(r"[^\W\d_]$|[^\W\d_]{1,6}[-/#]$")
-_CODE_MARKS = frozenset("-/#\n")
+# Searched in a window ending at the number: "\Z", as "$" would also match before a line
+# break ending the window and so read "TEL\n2472644" as a code.
+_CODE_PREFIX = re.compile(r"[^\W\d_]\Z|[^\W\d_]{1,6}[-/#]\Z")
+_CODE_MARKS = frozenset("-/#")
 _WEAK_CUES = frozenset({"number", "numero", "nimewo", "contact", "contacto", "contato"})
 _CUE_WINDOW = 60
 _BLOCK_WINDOW = 30
@@ -204,8 +206,7 @@ def _glued(folded: str, token: DigitToken) -> bool:
     after = folded[token.end : token.end + 1]
     if after.isalpha():
         return True
-    # _CODE_PREFIX ends with a letter or one of "-/#" right before the token, or before a
-    # line break there ("$" matches before a final one).
+    # _CODE_PREFIX ends with a letter or one of "-/#" right before the token.
     before = folded[token.start - 1 : token.start]
     if not (before.isalnum() or before in _CODE_MARKS):
         return False
