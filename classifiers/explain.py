@@ -17,12 +17,14 @@ Words and indicator features are ranked apart: the indicator block ("fee or debt
 paid abroad", "3 or more distinct indicators") carries most of the weight in this model and
 would otherwise crowd every word out of the list.
 
-Everything is computed for a batch at once from the feature matrix the model scored, with
-sparse products; per ad only the top few terms are turned into Python objects.
+Everything is computed for a batch at once from the stored entries of the feature matrix the
+model scored, in numpy; per ad only the top few terms are turned into Python objects.
 """
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -59,69 +61,95 @@ class Explainer:
         total = self._layout.n_word + self._layout.n_char + self._layout.n_indicator
         if self._coef.shape[0] != total:
             raise ValueError(f"model has {self._coef.shape[0]} coefficients for {total} features")
-        names = np.empty(self._layout.n_word, dtype=object)
+        names = [""] * self._layout.n_word
         for term, i in word_vocab.items():
             names[i] = term
-        self._word_names = names
+        self._word_terms = [(name, "phrase" if " " in name else "word") for name in names]
         self._indicator_names = [indicator_term(n) for n in indicator_names]
         self._min_n, self._max_n = model.char_vectorizer_.ngram_range
         self._membership(word_vocab, char_vocab)
 
     def _membership(self, word_vocab: dict[str, int], char_vocab: dict[str, int]) -> None:
-        """``_word_grams`` (unigram word x char n-gram): 1 where the word contains the
-        n-gram; ``_unigrams``: the word-block column of each unigram word."""
-        unigram_cols: list[int] = []
-        word_ids: list[int] = []
-        gram_ids: list[int] = []
+        """Each unigram word's char n-grams in the vocabulary, ascending: those of the word
+        in word-block column j are ``_gram_ids[_gram_starts[j] : _gram_starts[j + 1]]``
+        (none for a phrase)."""
+        grams_of: list[list[int]] = [[] for _ in range(self._layout.n_word)]
         for term, col in word_vocab.items():
             if " " in term:
                 continue
-            k = len(unigram_cols)
-            unigram_cols.append(col)
-            for gram in set(char_wb_ngrams(term, self._min_n, self._max_n)):
-                g = char_vocab.get(gram)
-                if g is not None:
-                    word_ids.append(k)
-                    gram_ids.append(g)
-        self._unigrams = np.asarray(unigram_cols, dtype=np.int64)
-        # Word k's n-grams are row k: gathered per (ad, present word) pair in contributions.
-        self._word_grams = sparse.csr_matrix(
-            (np.ones(len(word_ids)), (word_ids, gram_ids)),
-            shape=(len(unigram_cols), self._layout.n_char),
+            grams = map(char_vocab.get, char_wb_ngrams(term, self._min_n, self._max_n))
+            grams_of[col] = sorted({g for g in grams if g is not None})
+        self._unigram = np.asarray([" " not in name for name, _ in self._word_terms], dtype=bool)
+        lengths = np.fromiter(map(len, grams_of), dtype=np.int64, count=len(grams_of))
+        self._gram_starts = np.zeros(len(grams_of) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=self._gram_starts[1:])
+        self._gram_ids = np.fromiter(
+            itertools.chain.from_iterable(grams_of), dtype=np.int64, count=int(lengths.sum())
         )
 
     def contributions(self, features: sparse.csr_matrix) -> tuple[sparse.csr_matrix, ...]:
         """(words and phrases with their n-grams merged in, indicator features), per ad."""
+        words, indicators = self._contributions(features)
         lay = self._layout
-        n_ads, n_char = features.shape[0], lay.n_char
-        contrib = sparse.csr_matrix(features.multiply(self._coef[np.newaxis, :]))
-        words = contrib[:, : lay.n_word]
-        chars = contrib[:, lay.n_word : lay.n_word + n_char]
-        indicators = contrib[:, lay.n_word + n_char :]
-        present = sparse.csr_matrix(features[:, self._unigrams])
-        present.data = np.ones_like(present.data)
-        # How many words of each ad contain each n-gram: its contribution is split that many ways.
-        sharers = sparse.csr_matrix(present @ self._word_grams)
-        sharers.data = 1.0 / sharers.data
-        shares = sparse.csr_matrix(chars.multiply(sharers))
-        shares.sort_indices()
-        # Sum each present word's n-gram shares: one (ad, word) pair per row of ``grams``, and
-        # a sorted search of (ad, n-gram) keys instead of a product over every vocabulary
-        # word that contains the n-gram (" t" is in thousands).
-        pair_ad = np.repeat(np.arange(n_ads, dtype=np.int64), np.diff(present.indptr))
-        pair_word = present.indices
-        grams = self._word_grams[pair_word]
-        entry_pair = np.repeat(np.arange(len(pair_word)), np.diff(grams.indptr))
-        wanted = pair_ad[entry_pair] * n_char + grams.indices
-        have = np.repeat(np.arange(n_ads, dtype=np.int64), np.diff(shares.indptr))
-        have = have * n_char + shares.indices
-        at = np.minimum(np.searchsorted(have, wanted), max(len(have) - 1, 0))
-        values = np.where(have[at] == wanted, shares.data[at], 0.0) if len(have) else np.zeros(0)
-        sums = np.bincount(entry_pair, weights=values, minlength=len(pair_word))
-        merged = sparse.csr_matrix(
-            (sums, (pair_ad, self._unigrams[pair_word])), shape=(n_ads, lay.n_word)
+        return words.matrix(lay.n_word), indicators.matrix(lay.n_indicator)
+
+    def _contributions(self, features: sparse.csr_matrix) -> tuple[_Entries, _Entries]:
+        """The nonzero contributions, each row's in ascending column order. Computed on the
+        stored entries of ``features`` (rows ascending, then columns): scipy's operations on
+        intermediate matrices cost more in checks and copies than the arithmetic. The sums
+        are those the products of matrices made, term by term in the same order."""
+        lay = self._layout
+        if features.shape[1] != self._coef.shape[0]:
+            raise ValueError(f"{features.shape[1]} features, the model has {self._coef.shape[0]}")
+        if not (sparse.issparse(features) and features.format == "csr"):
+            features = sparse.csr_matrix(features)
+        if not features.has_canonical_format:
+            features = features.copy()
+            features.sum_duplicates()
+        n_ads, n_word, n_char = features.shape[0], lay.n_word, lay.n_char
+        columns = features.indices.astype(np.int64, copy=False)
+        rows = np.repeat(np.arange(n_ads, dtype=np.int64), np.diff(features.indptr))
+        values = features.data * self._coef[columns]
+        in_words = columns < n_word
+        in_indicators = columns >= n_word + n_char
+        in_chars = ~(in_words | in_indicators)
+        word_rows, word_columns = rows[in_words], columns[in_words]
+        merged = values[in_words]
+        # Each char n-gram's contribution is shared among the words of the ad (unigrams of
+        # the word block) that contain it: one (ad, word) pair per such word, and one entry
+        # per n-gram of the word, found among the ad's n-grams (" t" is in thousands of
+        # vocabulary words: no product over them).
+        pairs = self._unigram[word_columns]
+        pair_words = word_columns[pairs]
+        starts = self._gram_starts[pair_words]
+        lengths = self._gram_starts[pair_words + 1] - starts
+        ends = np.cumsum(lengths)
+        at = np.arange(ends[-1] if len(ends) else 0, dtype=np.int64)
+        at += np.repeat(starts - ends + lengths, lengths)
+        wanted = self._gram_ids[at]
+        found = _positions(
+            columns[in_chars] - n_word,
+            _bounds(rows[in_chars], n_ads),
+            wanted,
+            _bounds(np.repeat(word_rows[pairs], lengths), n_ads),
+            n_char,
         )
-        return sparse.csr_matrix(words + merged), sparse.csr_matrix(indicators)
+        # Split as many ways as the ad has words containing the n-gram. An n-gram the ad
+        # lacks is found at the extra last position, whose contribution is 0.
+        sharers = np.bincount(found, minlength=int(in_chars.sum()) + 1)
+        shares = np.append(values[in_chars], 0.0)[found] * (1.0 / sharers[found])
+        # Each pair's shares summed in ascending n-gram order, as the product did.
+        entry_pair = np.repeat(np.arange(len(pair_words), dtype=np.int64), lengths)
+        merged[pairs] += np.bincount(entry_pair, weights=shares, minlength=len(pair_words))
+        return (
+            _Entries.of(n_ads, word_rows, word_columns, merged),
+            _Entries.of(
+                n_ads,
+                rows[in_indicators],
+                columns[in_indicators] - n_word - n_char,
+                values[in_indicators],
+            ),
+        )
 
     def explain(
         self,
@@ -137,30 +165,92 @@ class Explainer:
         the model read besides the text) only saves looking for title words in the text."""
         if features.shape[0] != len(texts):
             raise ValueError(f"{features.shape[0]} feature rows for {len(texts)} texts")
-        words, indicators = self.contributions(features)
+        words, indicators = self._contributions(features)
         ranked_words, ranked_indicators = _Ranked(words), _Ranked(indicators)
+        word_terms, indicator_names = self._word_terms, self._indicator_names
         out = []
         for i, text in enumerate(texts):
-            terms: list[Term] = []
-            for col, value in ranked_words.strongest(i, top):
-                name = str(self._word_names[col])
-                terms.append(Term(name, value, kind="phrase" if " " in name else "word"))
+            terms = [
+                Term(word_terms[col][0], value, kind=word_terms[col][1])
+                for col, value in ranked_words.strongest(i, top)
+            ]
             place_terms(terms, text, titles[i] if titles is not None else "")
             for col, value in ranked_indicators.strongest(i, top_indicators):
-                terms.append(Term(self._indicator_names[col], value, kind="indicator"))
+                terms.append(Term(indicator_names[col], value, kind="indicator"))
             out.append(terms)
         return out
 
 
-class _Ranked:
-    """The entries of each row sorted by value, once for the whole batch."""
+@dataclass(frozen=True)
+class _Entries:
+    """Nonzero entries of a matrix with ``n_rows`` rows: rows ascending, and within a row
+    columns ascending."""
 
-    def __init__(self, matrix: sparse.csr_matrix) -> None:
-        rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-        order = np.lexsort((matrix.data, rows))
-        self._bounds: list[int] = matrix.indptr.tolist()
-        self._cols: list[int] = matrix.indices[order].tolist()
-        self._values: list[float] = np.round(matrix.data[order], 4).tolist()
+    n_rows: int
+    rows: np.ndarray
+    columns: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def of(cls, n_rows: int, rows: np.ndarray, columns: np.ndarray, values: np.ndarray) -> _Entries:
+        nonzero = values != 0.0
+        return cls(n_rows, rows[nonzero], columns[nonzero], values[nonzero])
+
+    def matrix(self, n_columns: int) -> sparse.csr_matrix:
+        indptr = np.zeros(self.n_rows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.rows, minlength=self.n_rows), out=indptr[1:])
+        return sparse.csr_matrix(
+            (self.values, self.columns, indptr), shape=(self.n_rows, n_columns)
+        )
+
+
+def _bounds(rows: np.ndarray, n_rows: int) -> list[int]:
+    """Where each row's entries start (and the last ends) in ascending ``rows``."""
+    bounds = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_rows), out=bounds[1:])
+    return bounds.tolist()
+
+
+def _positions(
+    have: np.ndarray,
+    have_bounds: list[int],
+    wanted: np.ndarray,
+    wanted_bounds: list[int],
+    size: int,
+) -> np.ndarray:
+    """Per row, where each ``wanted`` value is among the row's ``have`` values (distinct, in
+    ``range(size)``), as an index into ``have``; ``len(have)`` where it is not there. One
+    table of ``size`` slots serves every row: filled with the row's positions, read, reset."""
+    missing = len(have)
+    table = np.full(size, missing, dtype=np.int64)
+    found = np.full(len(wanted), missing, dtype=np.int64)
+    index = np.arange(missing, dtype=np.int64)
+    for row in range(len(have_bounds) - 1):
+        w0, w1 = wanted_bounds[row], wanted_bounds[row + 1]
+        if w0 == w1:
+            continue
+        h0, h1 = have_bounds[row], have_bounds[row + 1]
+        values = have[h0:h1]
+        table[values] = index[h0:h1]
+        found[w0:w1] = table[wanted[w0:w1]]
+        table[values] = missing
+    return found
+
+
+class _Ranked:
+    """The entries of each row that can be shown, sorted by value, once for the whole batch."""
+
+    def __init__(self, entries: _Entries) -> None:
+        rounded = np.round(entries.values, 4)
+        # Only values that round to MIN_WEIGHT or more can be shown: sorting the others
+        # out first changes no row's strongest (rounding keeps the order).
+        kept = np.flatnonzero(np.abs(rounded) >= MIN_WEIGHT)
+        rows = entries.rows[kept]
+        # Stable: equal values keep their column order.
+        order = kept[np.lexsort((entries.values[kept], rows))]
+        self._bounds = _bounds(rows, entries.n_rows)
+        self._cols: list[int] = entries.columns[order].tolist()
+        self._values: list[float] = rounded[order].tolist()
 
     def strongest(self, row: int, top: int) -> list[tuple[int, float]]:
         """(column, value): the ``top`` largest values of a row, largest first, then the
@@ -245,11 +335,15 @@ def place_terms(terms: list[Term], text: str, title: str) -> None:
     if len(lowered) != len(text):  # a few letters lowercase to two characters
         lowered = ""
     missing = []
+    title_lowered: str | None = None
     for term in terms:
         span = _find(lowered, term.term) if lowered else None
         if span is not None:
             term.start, term.end = span
-        elif term.term not in title.lower():
+            continue
+        if title_lowered is None:
+            title_lowered = title.lower()
+        if term.term not in title_lowered:
             missing.append(term)
     if missing:
         norm = normalise(text)
@@ -261,32 +355,29 @@ def place_terms(terms: list[Term], text: str, title: str) -> None:
 
 def _find(lowered: str, term: str) -> tuple[int, int] | None:
     """First ``term`` (one word, or two separated by non-word characters) as whole words."""
-    first, _, second = term.partition(" ")
-    pos = 0
-    while (at := lowered.find(first, pos)) >= 0:
-        end = at + len(first)
-        pos = at + 1
-        if not _whole(lowered, at, end):
-            continue
-        if not second:
-            return at, end
-        nxt = end
-        while nxt < len(lowered) and not _is_word(lowered[nxt]):
-            nxt += 1
-        if (
-            nxt > end
-            and lowered.startswith(second, nxt)
-            and _whole(lowered, nxt, nxt + len(second))
-        ):
-            return at, nxt + len(second)
-    return None
+    found = _term_pattern(term).search(lowered)
+    return found.span() if found is not None else None
 
 
-def _is_word(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
+_patterns: dict[str, re.Pattern[str]] = {}
+_PATTERNS = 10_000  # terms whose patterns are kept (under 1 KB each); shown terms repeat
 
 
-def _whole(text: str, start: int, end: int) -> bool:
-    return (start == 0 or not _is_word(text[start - 1])) and (
-        end == len(text) or not _is_word(text[end])
-    )
+def _term_pattern(term: str) -> re.Pattern[str]:
+    """Whole words: no word character (``str.isalnum`` or "_", which is what ``\\w``
+    matches) touches them. The first word is matched before its look-behind: a pattern that
+    starts with a literal is searched for fast, one that starts with a look-behind is tried
+    at every position."""
+    pattern = _patterns.get(term)
+    if pattern is None:
+        first, _, second = term.partition(" ")
+        head = re.escape(first)
+        source = rf"{head}(?<!\w{head})(?!\w)" if first else r"(?<!\w)(?!\w)"
+        if second:
+            # Possessive: every non-word character after the first word is skipped.
+            source += rf"\W++{re.escape(second)}(?!\w)"
+        pattern = re.compile(source)
+        if len(_patterns) >= _PATTERNS:
+            _patterns.clear()
+        _patterns[term] = pattern
+    return pattern

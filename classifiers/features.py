@@ -64,42 +64,52 @@ class IndicatorVectorizer(TransformerMixin, BaseEstimator):
         return np.asarray(self.feature_names_, dtype=object)
 
     def transform(self, X: Sequence[AdInput]) -> sparse.csr_matrix:
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
         vocab = self.vocabulary_
-        for r, item in enumerate(X):
-            known = sorted({c for c in item.codes if c in self.strength_of_}, key=self.codes.index)
-            feats: dict[str, float] = {}
-            for code in known:
-                feats[f"has:{code}"] = 1.0
+        strength_of = self.strength_of_
+        rank: dict[str, int] = {}
+        for i, code in enumerate(self.codes):
+            rank.setdefault(code, i)
+        steps = [vocab[f"distinct>={k}"] for k in range(2, 7)]
+        none, strong_other = vocab["none"], vocab["strong+other"]
+        strong2, medium2 = vocab["strong>=2"], vocab["medium>=2"]
+        indptr = [0]
+        indices: list[int] = []
+        data: list[float] = []
+        for item in X:
+            known = sorted({c for c in item.codes if c in strength_of}, key=rank.__getitem__)
+            # column -> value; each name has its own column
+            feats: dict[int, float] = {vocab[f"has:{code}"]: 1.0 for code in known}
             for code in item.absent:
-                if code in self.strength_of_:
-                    feats[f"absent:{code}"] = 1.0
+                if code in strength_of:
+                    feats[vocab[f"absent:{code}"]] = 1.0
             distinct = [c for c in known if c not in _CONTEXT_ONLY]
             by_strength = {"strong": 0, "medium": 0, "weak": 0}
             for code in distinct:
-                by_strength[self.strength_of_[code]] += 1
+                by_strength[strength_of[code]] += 1
             for strength, n in by_strength.items():
                 if n:
-                    feats[f"n_{strength}"] = min(n, 4) / 2.0
+                    feats[vocab[f"n_{strength}"]] = min(n, 4) / 2.0
             if not distinct:
-                feats["none"] = 1.0
-            for k in range(2, 7):
-                if len(distinct) >= k:
-                    feats[f"distinct>={k}"] = 1.0
+                feats[none] = 1.0
+            for column in steps[: max(0, len(distinct) - 1)]:
+                feats[column] = 1.0
             if by_strength["strong"] and len(distinct) >= 2:
-                feats["strong+other"] = 1.0
+                feats[strong_other] = 1.0
             if by_strength["strong"] >= 2:
-                feats["strong>=2"] = 1.0
+                feats[strong2] = 1.0
             if by_strength["medium"] >= 2:
-                feats["medium>=2"] = 1.0
+                feats[medium2] = 1.0
             for a, b in itertools.combinations(known, 2):
-                feats[f"pair:{a}&{b}"] = 1.0
-            for name, value in feats.items():
-                rows.append(r)
-                cols.append(vocab[name])
-                vals.append(value)
+                feats[vocab[f"pair:{a}&{b}"]] = 1.0
+            for column in sorted(feats):
+                indices.append(column)
+                data.append(feats[column])
+            indptr.append(len(indices))
         return sparse.csr_matrix(
-            (np.asarray(vals, dtype=np.float64), (rows, cols)), shape=(len(X), len(vocab))
+            (
+                np.asarray(data, dtype=np.float64),
+                np.asarray(indices, dtype=np.int32),
+                np.asarray(indptr, dtype=np.int32),
+            ),
+            shape=(len(X), len(vocab)),
         )

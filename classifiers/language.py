@@ -105,6 +105,9 @@ _LETTER_CUES = {"ñ": "es", "¿": "es", "¡": "es", "ã": "pt", "õ": "pt", "ò"
 _K = len(LANGUAGES)
 _INDEX = {lang: i for i, lang in enumerate(LANGUAGES)}
 _OTHER_AT = _K  # the "other" vote sits after the languages' votes
+_LETTER_AT = [
+    (letter, _OTHER_AT if lang == OTHER else _INDEX[lang]) for letter, lang in _LETTER_CUES.items()
+]
 
 
 def _word_votes() -> dict[str, tuple[float, ...]]:
@@ -179,11 +182,16 @@ class LanguageIdentifier:
         words = _words(low)
         # Sums of: votes per language, "other" votes, trigram log-probabilities per
         # language, number of trigrams.
-        evidence = [self._evidence(word) for word in words] or [(0.0,) * (2 * _K + 2)]
-        totals = [sum(column) for column in zip(*evidence, strict=True)]
-        for letter, lang in _LETTER_CUES.items():
-            if letter in low:
-                totals[_OTHER_AT if lang == OTHER else _INDEX[lang]] += 1.0
+        evidence = list(map(self._cache.get, words))
+        if None in evidence:
+            evidence = [e or self._evidence(w) for e, w in zip(evidence, words, strict=True)]
+        totals: list[float] = (
+            list(map(sum, zip(*evidence, strict=True))) if evidence else [0.0] * (2 * _K + 2)
+        )
+        if not low.isascii():  # every cue letter is outside ASCII
+            for letter, at in _LETTER_AT:
+                if letter in low:
+                    totals[at] += 1.0
         n = max(1, len(words))
         shares = {lang: totals[i] / n for lang, i in _INDEX.items()}
         grams = totals[-1]
@@ -199,7 +207,7 @@ class LanguageIdentifier:
         other_share = totals[_OTHER_AT] / n
         if other_share >= _MIN_OTHER and other_share > best_share:
             return LanguageGuess(OTHER, scores)
-        lang = max(LANGUAGES, key=lambda code: scores[code])
+        lang = max(scores, key=scores.__getitem__)  # in LANGUAGES order: ties go alike
         fit = fits.get(lang)
         if best_share < _MIN_EVIDENCE and (fit is None or fit < _MIN_TRIGRAM_FIT):
             return LanguageGuess(OTHER, scores)

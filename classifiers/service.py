@@ -14,7 +14,7 @@ from classifiers.entities import UnknownRegionError, check_region, region_from_h
 from classifiers.errors import ClassifierInputError
 from classifiers.explain import Explainer
 from classifiers.features import ad_input
-from classifiers.indicators import IndicatorExtractor
+from classifiers.indicators import IndicatorExtractor, Source
 from classifiers.language import OTHER, LanguageIdentifier, default_identifier, normalise_lang
 from classifiers.model import LureModel
 from classifiers.nlp import LANGUAGES
@@ -92,7 +92,8 @@ class LureClassifier:
         nothing in it can recruit anyone, so it gets score 0 and no terms."""
         results: list[Classification | None] = [None] * len(ads)
         todo: list[int] = []
-        inputs, extractions, langs, texts, titles = [], [], [], [], []
+        texts: list[str] = []
+        titles: list[str] = []
         for i, ad in enumerate(ads):
             _check(ad, i)
             # Capping keeps offsets valid: only the end is cut.
@@ -100,17 +101,23 @@ class LureClassifier:
             if not text.strip() and not title.strip():
                 results[i] = self._nothing_to_read(ad.lang)
                 continue
-            lang = self._language(text, title, ad.lang)
-            # Entities are read from ``text`` only, so their offsets index the text.
-            extraction = self._extractor.extract(
-                text, title, lang if lang in LANGUAGES else _FALLBACK_LANG, region=ad.region
-            )
             todo.append(i)
-            extractions.append(extraction)
-            inputs.append(ad_input(extraction))
-            langs.append(lang)
             texts.append(text)
             titles.append(title)
+        # Stage by stage (languages, then indicators and entities: see extract_many) rather
+        # than ad by ad: each stage's tables stay in the processor's caches between ads.
+        langs = [
+            self._language(text, title, ads[i].lang)
+            for i, text, title in zip(todo, texts, titles, strict=True)
+        ]
+        # Entities are read from ``text`` only, so their offsets index the text.
+        extractions = self._extractor.extract_many(
+            [
+                Source(text, title, lang if lang in LANGUAGES else _FALLBACK_LANG, ads[i].region)
+                for i, text, title, lang in zip(todo, texts, titles, langs, strict=True)
+            ]
+        )
+        inputs = [ad_input(extraction) for extraction in extractions]
         if todo:
             features = self._model.features(inputs)
             probabilities = self._model.predict_proba_features(features)[:, 1]

@@ -1,17 +1,19 @@
 """A fitted ``TfidfVectorizer``'s ``transform``, computed faster for scoring.
 
 scikit-learn builds every n-gram string of every ad and looks each one up: thousands per ad
-for character n-grams, more time than all the rest of the classify stage. Here word n-grams
-are looked up straight from the token list, and an ad's ``char_wb`` n-grams (which never
-cross a word boundary) are the sum of its words' n-grams, counted once per distinct word and
-cached. The numbers are the same, bit for bit: the counts are whole numbers, and the tf-idf
-weighting and row norms do the same operations in the same order as scikit-learn's.
+for character n-grams, more time than all the rest of the classify stage. Here word unigrams
+and bigrams are looked up as numbers (each token once, its bigrams by a sorted search of
+token pairs), and an ad's ``char_wb`` n-grams (which never cross a word boundary) are the sum
+of its words' n-grams, found once per distinct word and kept. The numbers are the same, bit
+for bit: the counts are whole numbers, and the tf-idf weighting and row norms do the same
+operations in the same order as scikit-learn's.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+import threading
 from collections import Counter
 from collections.abc import Sequence
 
@@ -34,6 +36,12 @@ _DEFAULTS = {
     "binary": False,
     "use_idf": True,
 }
+# Token patterns whose tokens never hold a space, so a vocabulary entry splits back into its
+# tokens; each with a pattern that finds the same tokens faster (a run of word characters
+# is always bounded by \b).
+_WORD_TOKENS = {r"(?u)\b\w+\b": r"\w+", r"(?u)\b\w\w+\b": r"\w\w+"}
+_COUNT_BITS = 32  # a char n-gram's count in an ad, packed below its cell in one int64
+_PACKED_CELLS = 2**31  # (ad, n-gram) cells that fit above the count
 
 
 def supports(vectorizer: TfidfVectorizer) -> bool:
@@ -71,16 +79,29 @@ class FastTfidf:
         self._sublinear = bool(vectorizer.sublinear_tf)
         self._norm: str | None = vectorizer.norm
         self._char = vectorizer.analyzer == "char_wb"
-        self._pattern = re.compile(vectorizer.token_pattern or "")
-        # word -> (n-gram columns, counts) of the n-grams in the vocabulary
-        self._words: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        pattern = vectorizer.token_pattern or ""
+        self._pattern = re.compile(_WORD_TOKENS.get(pattern, pattern))
+        self._pairs = (
+            _TokenPairs(self._vocab)
+            if not self._char and pattern in _WORD_TOKENS and self._max_n <= 2
+            else None
+        )
+        # char_wb: word -> its row in ``_grams``
+        self._words: dict[str, int] = {}
+        self._grams = _Rows()
+        self._lock = threading.Lock()  # the rows are grown and cleared in place
 
     @property
     def n_features(self) -> int:
         return len(self._idf)
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        counts = self._char_counts(texts) if self._char else self._word_counts(texts)
+        if self._char:
+            counts = self._char_counts(texts)
+        elif self._pairs is not None:
+            counts = self._pair_counts(texts, self._pairs)
+        else:
+            counts = self._word_counts(texts)
         counts.data = counts.data.astype(np.float64, copy=False)
         if self._sublinear:
             np.log(counts.data, counts.data)
@@ -90,7 +111,33 @@ class FastTfidf:
             _normalise_rows(counts, self._norm)
         return counts
 
+    def _pair_counts(self, texts: Sequence[str], pairs: _TokenPairs) -> sparse.csr_matrix:
+        tokens: list[str] = []
+        lengths: list[int] = []
+        for text in texts:
+            found = self._pattern.findall(text.lower())
+            tokens += found
+            lengths.append(len(found))
+        ids = np.fromiter(
+            map(pairs.ids.get, tokens, itertools.repeat(-1)), dtype=np.int64, count=len(tokens)
+        )
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        n_features = self.n_features
+        keys = []
+        if self._min_n == 1:
+            columns = pairs.unigrams[ids]  # its last entry (-1) is that of an unknown token
+            known = columns >= 0
+            keys.append(rows[known] * n_features + columns[known])
+        if self._max_n == 2 and len(ids) > 1:
+            first, second = ids[:-1], ids[1:]
+            both = (rows[:-1] == rows[1:]) & (first >= 0) & (second >= 0)
+            found_rows, columns = pairs.bigrams(first[both], second[both], rows[:-1][both])
+            keys.append(found_rows * n_features + columns)
+        cells, counts = _tally(np.concatenate(keys) if keys else np.zeros(0, np.int64))
+        return _matrix(cells, counts, len(texts), n_features)
+
     def _word_counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """Any other word analyzer: the n-gram strings, looked up."""
         grams: list[str] = []
         lengths: list[int] = []
         for text in texts:
@@ -107,52 +154,166 @@ class FastTfidf:
         columns = np.fromiter(
             map(self._vocab.get, grams, itertools.repeat(-1)), dtype=np.int64, count=len(grams)
         )
-        return _count(columns, lengths, len(texts), self.n_features)
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        kept = columns >= 0
+        cells, counts = _tally(rows[kept] * self.n_features + columns[kept])
+        return _matrix(cells, counts, len(texts), self.n_features)
 
     def _char_counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        # (ads x distinct words) @ (distinct words x n-grams): the sums run in compiled code.
         words: list[str] = []
         lengths: list[int] = []
+        longest = 0
         for text in texts:
-            split = text.lower().split()
-            words.extend(split)
+            lowered = text.lower()
+            longest = max(longest, len(lowered))
+            split = lowered.split()
+            words += split
             lengths.append(len(split))
-        distinct = list(dict.fromkeys(words))
-        number = {word: j for j, word in enumerate(distinct)}
-        columns = np.fromiter(map(number.__getitem__, words), dtype=np.int64, count=len(words))
-        occurrences = _count(columns, lengths, len(texts), len(distinct))
-        per_word = [self._word_grams(word) for word in distinct]
-        indptr = np.zeros(len(per_word) + 1, dtype=np.int64)
-        np.cumsum([len(c) for c, _ in per_word], out=indptr[1:])
-        grams = sparse.csr_matrix(
-            (
-                np.concatenate([n for _, n in per_word]) if per_word else np.zeros(0),
-                np.concatenate([c for c, _ in per_word]) if per_word else np.zeros(0, np.int32),
-                indptr,
-            ),
-            shape=(len(distinct), self.n_features),
-        )
-        counts: sparse.csr_matrix = occurrences @ grams
-        counts.sort_indices()  # as scikit-learn orders them: row sums then add up alike
-        return counts
+        with self._lock:
+            cells, per_word = self._word_rows(words)
+        n_rows, n_features = len(texts), self.n_features
+        # One entry per n-gram of every word of every ad: (ad, n-gram) cell and count.
+        rows = np.repeat(np.repeat(np.arange(n_rows, dtype=np.int64), lengths), per_word)
+        columns = cells >> _COUNT_BITS
+        counts = cells & ((1 << _COUNT_BITS) - 1)
+        # An ad's count of one n-gram is at most its number of n-grams (for each n, at most
+        # 3 per character of its words): packed below the cell, it fits in the low bits, and
+        # a plain sort brings each cell's counts together.
+        grams_per_char = 3 * (self._max_n - self._min_n + 1)
+        if n_rows * n_features < _PACKED_CELLS and grams_per_char * longest < 2**_COUNT_BITS:
+            packed = ((rows * n_features + columns) << _COUNT_BITS) | counts
+            packed.sort()
+            keys = packed >> _COUNT_BITS
+            starts = _run_starts(keys)
+            sums = np.add.reduceat(packed & ((1 << _COUNT_BITS) - 1), starts) if len(keys) else keys
+            return _matrix(keys[starts], sums, n_rows, n_features)
+        keys, inverse = np.unique(rows * n_features + columns, return_inverse=True)
+        sums = np.bincount(inverse, weights=counts, minlength=len(keys))
+        return _matrix(keys, sums, n_rows, n_features)
 
-    def _word_grams(self, word: str) -> tuple[np.ndarray, np.ndarray]:
-        cached = self._words.get(word)
-        if cached is not None:
-            return cached
+    def _word_rows(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The n-gram cells of every word, one after another, and how many each has."""
+        index = self._words
+        rows = np.fromiter(
+            map(index.get, words, itertools.repeat(-1)), dtype=np.int64, count=len(words)
+        )
+        if len(rows) and rows.min() < 0:
+            new = list(dict.fromkeys([words[i] for i in np.flatnonzero(rows < 0).tolist()]))
+            if len(index) + len(new) > CACHE_WORDS:
+                index.clear()
+                self._grams = _Rows()
+                new = list(dict.fromkeys(words))
+            for word in new:
+                index[word] = self._grams.add(self._cells(word))
+            rows = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
+        cells, per_word = self._grams.gather(rows)
+        if len(index) > CACHE_WORDS:  # one batch held more words than the cache keeps
+            index.clear()
+            self._grams = _Rows()
+        return cells, per_word
+
+    def _cells(self, word: str) -> list[int]:
         found = Counter(
             j
             for j in map(self._vocab.get, char_wb_ngrams(word, self._min_n, self._max_n))
             if j is not None
         )
-        entry = (
-            np.fromiter(found.keys(), dtype=np.int32, count=len(found)),
-            np.fromiter(found.values(), dtype=np.float64, count=len(found)),
-        )
-        if len(self._words) >= CACHE_WORDS:
-            self._words.clear()
-        self._words[word] = entry
-        return entry
+        return [(j << _COUNT_BITS) | n for j, n in found.items()]
+
+
+class _TokenPairs:
+    """A word vocabulary of unigrams and bigrams by numbers: each token that occurs in it
+    has an id; a unigram's column by id, a bigram's by the pair of ids."""
+
+    def __init__(self, vocab: dict[str, int]) -> None:
+        self.ids: dict[str, int] = {}
+        for term in vocab:
+            for token in term.split(" "):
+                self.ids.setdefault(token, len(self.ids))
+        n = self._n = len(self.ids)
+        self.unigrams = np.full(n + 1, -1, dtype=np.int64)
+        keys: list[int] = []
+        columns: list[int] = []
+        for term, column in vocab.items():
+            first, space, second = term.partition(" ")
+            if not space:
+                self.unigrams[self.ids[term]] = column
+            else:
+                keys.append(self.ids[first] * n + self.ids[second])
+                columns.append(column)
+        order = np.argsort(np.asarray(keys, dtype=np.int64), kind="stable")
+        self._keys = np.asarray(keys, dtype=np.int64)[order]
+        self._columns = np.asarray(columns, dtype=np.int64)[order]
+
+    def bigrams(
+        self, first: np.ndarray, second: np.ndarray, rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, columns) of the token pairs that are vocabulary bigrams."""
+        if not len(self._keys):
+            return rows[:0], rows[:0]
+        keys = first * self._n + second
+        at = np.searchsorted(self._keys, keys)
+        at[at == len(self._keys)] = 0
+        hit = self._keys[at] == keys
+        return rows[hit], self._columns[at[hit]]
+
+
+class _Rows:
+    """Rows of int64 cells appended one at a time, in arrays grown by doubling."""
+
+    def __init__(self) -> None:
+        self._starts = np.zeros(1024, dtype=np.int64)
+        self._cells = np.zeros(16_384, dtype=np.int64)
+        self._n_rows = 0
+
+    def add(self, cells: list[int]) -> int:
+        begin = int(self._starts[self._n_rows])
+        end = begin + len(cells)
+        if self._n_rows + 2 > len(self._starts):
+            self._starts = np.resize(self._starts, 2 * len(self._starts))
+        if end > len(self._cells):
+            self._cells = np.resize(self._cells, max(end, 2 * len(self._cells)))
+        self._cells[begin:end] = cells
+        self._n_rows += 1
+        self._starts[self._n_rows] = end
+        return self._n_rows - 1
+
+    def gather(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The cells of ``rows``, one row after another, and each row's length."""
+        starts = self._starts[rows]
+        lengths = self._starts[rows + 1] - starts
+        ends = np.cumsum(lengths)
+        total = int(ends[-1]) if len(ends) else 0
+        at = np.arange(total, dtype=np.int64) + np.repeat(starts - ends + lengths, lengths)
+        return self._cells[at], lengths
+
+
+def _run_starts(ordered: np.ndarray) -> np.ndarray:
+    """Where each run of equal values of a sorted array starts."""
+    if not len(ordered):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+
+
+def _tally(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys, ascending, and how many times each occurs."""
+    keys = np.sort(keys)
+    starts = _run_starts(keys)
+    return keys[starts], np.diff(np.append(starts, len(keys)))
+
+
+def _matrix(
+    cells: np.ndarray, values: np.ndarray, n_rows: int, n_columns: int
+) -> sparse.csr_matrix:
+    """CSR from ascending cells (row * n_columns + column) and their values."""
+    rows, columns = np.divmod(cells, n_columns)
+    small = n_columns < 2**31 and len(cells) < 2**31
+    index = np.int32 if small else np.int64
+    indptr = np.zeros(n_rows + 1, dtype=index)
+    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+    return sparse.csr_matrix(
+        (values.astype(np.float64), columns.astype(index), indptr), shape=(n_rows, n_columns)
+    )
 
 
 def _normalise_rows(matrix: sparse.csr_matrix, norm: str) -> None:
@@ -167,17 +328,3 @@ def _normalise_rows(matrix: sparse.csr_matrix, norm: str) -> None:
         sizes = np.bincount(rows, weights=np.abs(data), minlength=matrix.shape[0])
     sizes[sizes == 0.0] = 1.0
     data /= np.repeat(sizes, lengths)
-
-
-def _count(
-    columns: np.ndarray, lengths: list[int], n_rows: int, n_columns: int
-) -> sparse.csr_matrix:
-    """Rows of counts: row r counts the columns of its ``lengths[r]`` entries (-1: none),
-    each row's columns in ascending order."""
-    rows = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
-    kept = columns >= 0
-    cells, counts = np.unique(rows[kept] * n_columns + columns[kept], return_counts=True)
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(np.bincount(cells // n_columns, minlength=n_rows), out=indptr[1:])
-    data = counts.astype(np.float64)
-    return sparse.csr_matrix((data, cells % n_columns, indptr), shape=(n_rows, n_columns))

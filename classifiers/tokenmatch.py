@@ -17,7 +17,6 @@ gaps, one start can have several ends).
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -101,9 +100,36 @@ def _words(step: _Step) -> list[str] | None:
     return [value] if kind == _EQ else sorted(value)
 
 
+# A step as the matcher runs it: (fewest, most tokens, norm test kind, its value, flag tests
+# as (column, expected value), the words the next step takes when it is one token tested on
+# its norm against a set of words (else None)).
+_Run = tuple[int, int, int, Any, tuple[tuple[int, bool], ...], frozenset[str] | None]
+_NONE = -1  # no norm test
 # (group, steps still to match, the word sets of the steps that must each find a word in the
 # text: a pattern with a word the text lacks is not tried at all)
-_Entry = tuple[int, tuple[_Step, ...], tuple[list[str], ...]]
+_Entry = tuple[int, tuple[_Run, ...], tuple[frozenset[str], ...]]
+
+
+def _runnable(steps: tuple[_Step, ...]) -> tuple[_Run, ...]:
+    """Each step's tests as its norm test (a token has one NORM key at most; equal to a word
+    becomes one of a set of one) and its flag tests."""
+    runs: list[_Run] = []
+    for low, high, tests in steps:
+        kind, value = _NONE, None
+        flags: list[tuple[int, bool]] = []
+        for test_kind, test_value in tests:
+            if test_kind in _NORM_KINDS:
+                kind, value = (
+                    (_IN, frozenset([test_value])) if test_kind == _EQ else (test_kind, test_value)
+                )
+            else:
+                flags.append((test_kind, bool(test_value)))
+        runs.append((low, high, kind, value, tuple(flags), None))
+    for k in range(len(runs) - 1):
+        low, high, kind, value, tested, _ = runs[k + 1]
+        if (low, high) == (1, 1) and kind == _IN and not tested:
+            runs[k] = (*runs[k][:5], value)
+    return tuple(runs)
 
 
 @dataclass
@@ -116,8 +142,10 @@ class _Anchor:
 
 
 def _entry(group: int, steps: tuple[_Step, ...]) -> _Entry:
-    needed = [words for step in steps if step[0] >= 1 and (words := _words(step)) is not None]
-    return group, steps, tuple(needed)
+    needed = [
+        frozenset(words) for step in steps if step[0] >= 1 and (words := _words(step)) is not None
+    ]
+    return group, _runnable(steps), tuple(needed)
 
 
 class TokenMatcher:
@@ -125,8 +153,9 @@ class TokenMatcher:
 
     def __init__(self, groups: Sequence[Sequence[list[dict[str, Any]]]]) -> None:
         self._anchored: dict[str, _Anchor] = {}
-        # patterns whose first token is not a plain word: (group, steps, memo by norm)
-        self._loose: list[tuple[int, tuple[_Step, ...], dict[str, bool] | None]] = []
+        # Patterns whose first token is not a plain word, as entries, with their first
+        # token's result per norm when that depends on the norm alone (else None).
+        self._loose: list[tuple[_Entry, dict[str, bool] | None]] = []
         for group, patterns in enumerate(groups):
             for pattern in patterns:
                 steps = compile_steps(pattern)
@@ -135,7 +164,7 @@ class TokenMatcher:
                     # A first token tested on its norm alone passes or not per norm: remembered.
                     low, high, tests = steps[0]
                     by_norm = (low, high) == (1, 1) and all(k in _NORM_KINDS for k, _ in tests)
-                    self._loose.append((group, steps, {} if by_norm else None))
+                    self._loose.append((_entry(group, steps), {} if by_norm else None))
                     continue
                 nexts = _words(steps[1]) if len(steps) > 1 else None
                 for first in firsts:
@@ -153,106 +182,125 @@ class TokenMatcher:
         norms = view.norms
         n = len(norms)
         found: set[tuple[int, int, int]] = set()
-        where: dict[str, list[int]] = defaultdict(list)
-        for i, norm in enumerate(norms):
-            where[norm].append(i)
+        if not n:
+            return found
+        present = set(norms)
+        columns = _Columns(view)
         anchored = self._anchored
-        for norm in anchored.keys() & where.keys():
-            anchor = anchored[norm]
-            others = [e for e in anchor.other if _present(e[2], where)]
-            for i in where[norm]:
-                for group in anchor.whole:
-                    found.add((group, i, i + 1))
-                if i + 1 < n:
-                    for group, rest, needed in anchor.by_next.get(norms[i + 1], ()):
-                        if _present(needed, where):
-                            _extend(rest, 0, i + 2, view, group, i, found)
-                for group, rest, _ in others:
-                    _extend(rest, 0, i + 1, view, group, i, found)
-        for group, steps, memo in self._loose:
+        for i in [i for i, norm in enumerate(norms) if norm in anchored]:
+            anchor = anchored[norms[i]]
+            for group in anchor.whole:
+                found.add((group, i, i + 1))
+            if i + 1 < n and (entries := anchor.by_next.get(norms[i + 1])) is not None:
+                for group, rest, needed in entries:
+                    for words in needed:
+                        if words.isdisjoint(present):
+                            break
+                    else:
+                        if rest:
+                            _extend(rest, 0, i + 2, norms, columns, group, i, found)
+                        else:
+                            found.add((group, i, i + 2))
+            for group, rest, needed in anchor.other:
+                for words in needed:
+                    if words.isdisjoint(present):
+                        break
+                else:
+                    _extend(rest, 0, i + 1, norms, columns, group, i, found)
+        for (group, steps, needed), memo in self._loose:
+            if any(words.isdisjoint(present) for words in needed):
+                continue
             if memo is None:
                 for i in range(n):
-                    _extend(steps, 0, i, view, group, i, found)
+                    _extend(steps, 0, i, norms, columns, group, i, found)
                 continue
-            first = steps[0][2]
-            for norm, positions in where.items():
+            passing = []
+            for norm in present:
                 ok = memo.get(norm)
                 if ok is None:
-                    ok = _norm_passes(first, norm)
+                    ok = _passes(steps[0], columns, norm, 0)
                     if len(memo) >= _CACHE_NORMS:
                         memo.clear()
                     memo[norm] = ok
                 if ok:
-                    for i in positions:
-                        _extend(steps[1:], 0, i + 1, view, group, i, found)
+                    passing.append(norm)
+            if passing:
+                firsts = set(passing)
+                for i, norm in enumerate(norms):
+                    if norm in firsts:
+                        _extend(steps, 1, i + 1, norms, columns, group, i, found)
         return found
 
 
-def _present(needed: tuple[list[str], ...], where: dict[str, list[int]]) -> bool:
-    return all(any(word in where for word in words) for words in needed)
+class _Columns(dict[int, Sequence[bool]]):
+    """A view's flag columns by test kind, each read from the view when first needed."""
+
+    def __init__(self, view: TokenView) -> None:
+        super().__init__()
+        self._view = view
+
+    def __missing__(self, kind: int) -> Sequence[bool]:
+        column = self[kind] = self._view.like_num if kind == _NUM else self._view.is_space
+        return column
 
 
-def _norm_passes(tests: tuple[_Test, ...], norm: str) -> bool:
-    for kind, value in tests:
-        if kind == _EQ:
-            ok = norm == value
-        elif kind == _IN:
-            ok = norm in value
-        elif kind == _NOT_IN:
-            ok = norm not in value
-        else:
-            ok = value.search(norm) is not None
-        if not ok:
+def _passes(step: _Run, columns: _Columns, norm: str, i: int) -> bool:
+    """Whether token ``i``, whose norm is ``norm``, passes the step's tests (a step without
+    flag tests reads ``norm`` alone)."""
+    _, _, kind, value, flags, _ = step
+    if kind == _IN:
+        if norm not in value:
             return False
-    return True
-
-
-def _passes(tests: tuple[_Test, ...], view: TokenView, i: int) -> bool:
-    for kind, value in tests:
-        if kind == _EQ:
-            ok = view.norms[i] == value
-        elif kind == _IN:
-            ok = view.norms[i] in value
-        elif kind == _NOT_IN:
-            ok = view.norms[i] not in value
-        elif kind == _REGEX:
-            ok = value.search(view.norms[i]) is not None
-        elif kind == _NUM:
-            ok = view.like_num[i] == value
-        else:
-            ok = view.is_space[i] == value
-        if not ok:
+    elif kind == _NOT_IN:
+        if norm in value:
+            return False
+    elif kind == _REGEX and value.search(norm) is None:
+        return False
+    for column, expected in flags:  # noqa: SIM110 (no generator per token: a hot path)
+        if columns[column][i] != expected:
             return False
     return True
 
 
 def _extend(
-    steps: tuple[_Step, ...],
+    steps: tuple[_Run, ...],
     k: int,
     i: int,
-    view: TokenView,
+    norms: Sequence[str],
+    columns: _Columns,
     group: int,
     start: int,
     found: set[tuple[int, int, int]],
 ) -> None:
     """Match ``steps[k:]`` from token ``i`` on; add (group, start, end) for every end."""
-    n = len(view.norms)
+    n = len(norms)
     while k < len(steps):
-        low, high, tests = steps[k]
+        step = steps[k]
+        low, high, kind, value, flags, following = step
         if low == high == 1:  # the usual step: one token, no branching
-            if i >= n or not _passes(tests, view, i):
+            if i >= n:
+                return
+            if kind == _IN and not flags:
+                if norms[i] not in value:
+                    return
+            elif not _passes(step, columns, norms[i], i):
                 return
             i += 1
             k += 1
             continue
         taken = 0
         while taken < low:
-            if i + taken >= n or not _passes(tests, view, i + taken):
+            if i + taken >= n or not _passes(step, columns, norms[i + taken], i + taken):
                 return
             taken += 1
-        _extend(steps, k + 1, i + taken, view, group, start, found)
-        while taken < high and i + taken < n and _passes(tests, view, i + taken):
+        # A next step that takes one of a few words is tried only where one of them stands.
+        end = i + taken
+        if following is None or (end < n and norms[end] in following):
+            _extend(steps, k + 1, end, norms, columns, group, start, found)
+        while taken < high and end < n and _passes(step, columns, norms[end], end):
             taken += 1
-            _extend(steps, k + 1, i + taken, view, group, start, found)
+            end += 1
+            if following is None or (end < n and norms[end] in following):
+                _extend(steps, k + 1, end, norms, columns, group, start, found)
         return
     found.add((group, start, i))

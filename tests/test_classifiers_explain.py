@@ -197,6 +197,27 @@ def test_terms_are_placed_on_their_first_whole_word() -> None:
     assert "Contact: W h a t s A p p only"[start:end] == "W h a t s A p p"
 
 
+@pytest.mark.parametrize(
+    ("text", "term", "placed"),
+    [
+        ("there, the_ xthe the.", "the", "the"),  # the first one no letter or "_" touches
+        ("nox exp no, exp no experiencex no - experience!", "no experience", "no - experience"),
+        ("no—experience", "no experience", "no—experience"),
+        ("café cafés 2café café", "café", "café"),
+        ("wages², wages 3", "wages", "wages"),
+    ],
+)
+def test_a_term_is_placed_where_it_stands_as_whole_words(text: str, term: str, placed: str) -> None:
+    terms = [Term(term, 1.0, kind="phrase" if " " in term else "word")]
+    place_terms(terms, text, "")
+    start, end = terms[0].start, terms[0].end
+    assert start is not None and end is not None
+    assert text[start:end] == placed
+    # ... and not inside another word.
+    assert start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_")
+    assert end == len(text) or not (text[end].isalnum() or text[end] == "_")
+
+
 def test_explaining_a_batch_is_cheap(
     calibrated: LureModel, explainer: Explainer, extractor: IndicatorExtractor
 ) -> None:

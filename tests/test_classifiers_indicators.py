@@ -2,8 +2,10 @@ from pathlib import Path
 
 import pytest
 
+from classifiers.corpus import load_seed
 from classifiers.errors import IndicatorConfigError
-from classifiers.indicators import IndicatorExtractor
+from classifiers.indicators import IndicatorExtractor, Source
+from classifiers.nlp import LANGUAGES
 from classifiers.normalize import normalise
 from core.ad import Indicator
 from core.settings import CONFIG_DIR
@@ -218,6 +220,25 @@ def test_pay_amounts_are_converted(extractor: IndicatorExtractor) -> None:
     low = extractor.extract("Salary EC$3,500 per month.", lang="en")
     assert "pay_too_good" in high.codes
     assert "pay_too_good" not in low.codes
+
+
+def test_a_batch_extracts_each_ad_as_alone(extractor: IndicatorExtractor) -> None:
+    seed = load_seed()[::9]  # more ads than one pass of each stage takes
+    ads = [
+        Source(
+            ad.text,
+            ad.title if i % 4 else "",
+            ad.lang if ad.lang in LANGUAGES else "en",
+            "LC" if i % 3 == 0 else None,
+        )
+        for i, ad in enumerate(seed)
+    ]
+    ads.append(Source("", "Hostesses wanted, fee US$300", "en"))
+    batch = extractor.extract_many(ads)
+    assert len(batch) == len(ads) > 130
+    assert batch == [extractor.extract(*ad) for ad in ads]
+    assert any(e.indicators for e in batch) and any(e.entities for e in batch)
+    assert extractor.extract_many([]) == []
 
 
 def test_normalised_text_maps_back_to_original_offsets() -> None:

@@ -4,13 +4,18 @@ give; what is saved does not change by scoring."""
 
 from __future__ import annotations
 
+import random
+from typing import Any
+
 import numpy as np
 import pytest
 import skops.io as sio
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from classifiers import registry
 from classifiers.corpus import LabelledAd, load_seed
-from classifiers.features import AdInput, ad_input, taxonomy_params
+from classifiers.features import AdInput, IndicatorVectorizer, ad_input, taxonomy_params
 from classifiers.indicators import IndicatorExtractor
 from classifiers.model import LureModel
 from classifiers.nlp import LANGUAGES
@@ -92,8 +97,6 @@ def test_training_twice_on_the_same_data_gives_the_same_model(
 
 @pytest.mark.parametrize("word", ["a", "ab", "abc", "abcd", "été", "x" * 9])
 def test_char_wb_ngrams_are_scikit_learns(word: str) -> None:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     analyzer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).build_analyzer()
     assert char_wb_ngrams(word, 2, 5) == analyzer(word)
 
@@ -107,8 +110,57 @@ def test_word_cache_is_bounded(
     monkeypatch.setattr(textfeatures, "CACHE_WORDS", 50)
     fast = FastTfidf(model.char_vectorizer_)
     texts = [x.text for x in data[2]]
-    assert abs(fast.transform(texts) - model.char_vectorizer_.transform(texts)).max() == 0.0
-    assert len(fast._words) <= 50
+    # Batches of a few ads fill the cache, start it again and reuse what it kept.
+    for batch in [texts, *(texts[i : i + 3] for i in range(0, 60, 3)), texts]:
+        _assert_same(fast.transform(batch), model.char_vectorizer_.transform(batch))
+        assert len(fast._words) <= 50
+
+
+def _assert_same(got: sparse.csr_matrix, expected: sparse.csr_matrix) -> None:
+    """The same matrix, stored alike: the same entries in the same order, bit for bit."""
+    assert got.shape == expected.shape
+    assert np.array_equal(got.indptr, expected.indptr)
+    assert np.array_equal(got.indices, expected.indices)
+    assert np.array_equal(got.data, expected.data)
+
+
+_LETTERS = [*"abcde  xyz__-'.,0129", "é", "Σ", "ς", "İ", "²", "٣", "\u2003", "\t", "\n", "ß", "ﬁ"]
+
+
+def _random_texts(rng: random.Random, count: int) -> list[str]:
+    return ["".join(rng.choices(_LETTERS, k=rng.randint(0, 80))) for _ in range(count)]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"analyzer": "word", "ngram_range": (1, 2), "token_pattern": r"(?u)\b\w+\b"},
+        {"analyzer": "word", "ngram_range": (1, 2), "sublinear_tf": True},  # its own pattern
+        {"analyzer": "word", "ngram_range": (2, 2), "token_pattern": r"(?u)\b\w+\b"},
+        {"analyzer": "word", "ngram_range": (1, 3), "token_pattern": r"(?u)\b\w+\b"},
+        {"analyzer": "word", "ngram_range": (1, 2), "token_pattern": r"[a-z]+", "norm": "l1"},
+        {"analyzer": "char_wb", "ngram_range": (2, 5), "sublinear_tf": True},
+        {"analyzer": "char_wb", "ngram_range": (1, 3), "norm": None},
+    ],
+)
+def test_fast_transforms_are_scikit_learns_for_other_settings(settings: dict[str, Any]) -> None:
+    rng = random.Random(5)
+    vectorizer = TfidfVectorizer(min_df=2, **settings).fit(_random_texts(rng, 300))
+    fast = FastTfidf(vectorizer)
+    texts = [*_random_texts(rng, 200), "", " "]
+    for batch in (texts[:1], texts[:7], texts):
+        _assert_same(fast.transform(batch), vectorizer.transform(batch))
+
+
+def test_char_counts_too_large_to_pack_are_summed_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    import classifiers.textfeatures as textfeatures
+
+    rng = random.Random(6)
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2)
+    vectorizer.fit(_random_texts(rng, 300))
+    texts = _random_texts(rng, 100)
+    monkeypatch.setattr(textfeatures, "_PACKED_CELLS", 0)
+    _assert_same(FastTfidf(vectorizer).transform(texts), vectorizer.transform(texts))
 
 
 def test_a_loaded_model_builds_its_scorer_and_scores_alike() -> None:
@@ -124,3 +176,39 @@ def test_a_loaded_model_builds_its_scorer_and_scores_alike() -> None:
     loaded = sio.loads(data, trusted=sio.get_untrusted_types(data=data))
     assert isinstance(loaded, LureModel)
     assert np.array_equal(loaded.predict_proba(texts), model.predict_proba(texts))
+
+
+def test_indicator_block_counts_and_combines_what_fired() -> None:
+    codes, strengths = _taxonomy()
+    vectorizer = IndicatorVectorizer(codes, strengths).fit([])
+    names = vectorizer.get_feature_names_out()
+    fired = AdInput(
+        "",
+        # Unknown codes are ignored; a context-only indicator is not counted as distinct.
+        ("travel_paid_abroad", "fee_or_debt", "no_company_identity", "not_a_code", "secrecy"),
+        ("no_contract", "not_a_code"),
+    )
+    rows = vectorizer.transform([fired, AdInput("", ())]).toarray()
+    assert rows.shape == (2, len(names))
+    got = {str(names[j]): float(v) for j, v in enumerate(rows[0]) if v}
+    assert got == {
+        "has:fee_or_debt": 1.0,
+        "has:travel_paid_abroad": 1.0,
+        "has:no_company_identity": 1.0,
+        "has:secrecy": 1.0,
+        "absent:no_contract": 1.0,
+        "n_strong": 1.0,
+        "n_medium": 0.5,
+        "distinct>=2": 1.0,
+        "distinct>=3": 1.0,
+        "strong+other": 1.0,
+        "strong>=2": 1.0,
+        # Pairs in taxonomy order, whatever order the codes came in.
+        "pair:fee_or_debt&travel_paid_abroad": 1.0,
+        "pair:fee_or_debt&no_company_identity": 1.0,
+        "pair:fee_or_debt&secrecy": 1.0,
+        "pair:travel_paid_abroad&no_company_identity": 1.0,
+        "pair:travel_paid_abroad&secrecy": 1.0,
+        "pair:no_company_identity&secrecy": 1.0,
+    }
+    assert {str(names[j]) for j, v in enumerate(rows[1]) if v} == {"none"}
