@@ -145,7 +145,7 @@ def measure(
 # (label, file, function): cumulative time of each inside classify_many, from cProfile.
 STAGES = (
     ("language identification", "classifiers/language.py", "identify"),
-    ("indicators: all of extract()", "classifiers/indicators.py", "extract"),
+    ("indicators: all of extract_many()", "classifiers/indicators.py", "extract_many"),
     ("  normalise", "classifiers/normalize.py", "normalise"),
     ("  tokenise (spaCy) and norms", "classifiers/nlp.py", "tokens"),
     ("  indicator patterns", "classifiers/indicators.py", "find_matches"),
