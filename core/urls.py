@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Parameters that change per visit or per campaign, never per ad. Exact names (plus utm_*):
@@ -11,6 +12,9 @@ _TRACKING = {"fbclid", "gclid", "mc_cid", "mc_eid", "ref", "sessionid", "sid", "
              "jsessionid"}  # fmt: skip
 
 
+# A crawl canonicalises one URL several times (the link, its request, the claim, the fetch, the
+# ad): the cache makes the repeats free. Bounded, so memory stays flat however long the crawl.
+@lru_cache(maxsize=8192)
 def canonical_url(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()

@@ -7,17 +7,28 @@ stay apart; ``https://jobs.example/`` covers the whole host.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
-from urllib.parse import urlsplit
+from functools import lru_cache
+from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from scrapy.http import HtmlResponse
 from scrapy.link import Link
-from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
+from scrapy.linkextractors import IGNORED_EXTENSIONS
+from scrapy.utils.misc import rel_has_nofollow
+from scrapy.utils.response import get_base_url
+from scrapy.utils.url import url_has_any_extension
+from w3lib.html import strip_html5_whitespace
+from w3lib.url import safe_url_string
+
+log = logging.getLogger(__name__)
 
 # Beyond Scrapy's list of binary extensions: feeds, scripts and styles are not pages either.
 _ASSET_EXTENSIONS = (*IGNORED_EXTENSIONS, "js", "mjs", "json", "xml", "rss", "atom", "txt", "map")
-_REL_NEXT = (
-    '//*[self::a or self::link][contains(concat(" ", normalize-space(@rel), " "), " next ")]/@href'
+_REL_NEXT = etree.XPath(
+    '//*[self::a or self::link][contains(concat(" ", normalize-space(@rel), " "), " next ")]/@href',
+    smart_strings=False,
 )
 _ARROWS = " »›>→.…"
 _NEXT_WORDS = frozenset(
@@ -38,9 +49,15 @@ _NEXT_WORDS = frozenset(
         "volgende pagina",
     }
 )
-_extractor = LinkExtractor(deny_extensions=_ASSET_EXTENSIONS, tags=("a", "area"), attrs=("href",))
+# What Scrapy's LinkExtractor(tags=("a", "area"), attrs=("href",), deny_extensions=...) keeps,
+# computed here so that the work done per distinct URL (the same menu on every page) is cached.
+_LINK_ELEMENTS = etree.XPath("descendant-or-self::*[self::a or self::area][@href]")
+_TEXT = etree.XPath("string()", smart_strings=False)
+_LINK_SCHEMES = frozenset({"http", "https", "file", "ftp"})
+_DENIED_ENDINGS = frozenset("." + ext for ext in _ASSET_EXTENSIONS)
 
 
+@lru_cache(maxsize=4096)  # asked for every link, every request and every redirect
 def host_of(url: str) -> str:
     """Host and explicit port, lowercased: ``127.0.0.1:8000``, ``jobs.example``."""
     parts = urlsplit(url)
@@ -66,6 +83,7 @@ def _folder(url: str) -> str:
     return path[: path.rfind("/") + 1]
 
 
+@lru_cache(maxsize=4096)
 def is_page_url(url: str) -> bool:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
@@ -76,8 +94,44 @@ def is_page_url(url: str) -> bool:
 
 
 def extract_links(response: HtmlResponse) -> list[Link]:
-    """Every link of ``response`` (extract once, then give the result to the two below)."""
-    return _extractor.extract_links(response)
+    """Every link of ``response`` (extract once, then give the result to the two below): each
+    ``<a href>`` and ``<area href>`` made absolute and safe, in page order, the first of each
+    URL, without files and assets. The same links as Scrapy's ``LinkExtractor``."""
+    base_url = get_base_url(response)
+    links: list[Link] = []
+    seen: set[str] = set()
+    for element in _LINK_ELEMENTS(response.selector.root):
+        try:
+            url = urljoin(base_url, strip_html5_whitespace(element.get("href")))
+        except ValueError:
+            continue  # a bogus link, such as an unclosed IPv6 address
+        safe = _safe_url(url, response.encoding)
+        if safe is None:
+            continue
+        url = urljoin(response.url, safe)
+        if url in seen:
+            continue
+        seen.add(url)
+        if _followable(url):
+            text = _TEXT(element) or ""
+            links.append(Link(url, text, nofollow=rel_has_nofollow(element.get("rel"))))
+    return links
+
+
+@lru_cache(maxsize=4096)
+def _safe_url(url: str, encoding: str) -> str | None:
+    try:
+        return safe_url_string(url, encoding=encoding)
+    except ValueError:
+        log.debug("skipping link with bad URL %r", url)
+        return None
+
+
+@lru_cache(maxsize=4096)
+def _followable(url: str) -> bool:
+    if url.split("://", 1)[0] not in _LINK_SCHEMES:
+        return False
+    return not url_has_any_extension(url, _DENIED_ENDINGS)
 
 
 def page_links(response: HtmlResponse, scope: Scope, links: list[Link] | None = None) -> list[str]:
@@ -91,7 +145,8 @@ def page_links(response: HtmlResponse, scope: Scope, links: list[Link] | None = 
 
 def next_page_links(response: HtmlResponse, links: list[Link] | None = None) -> set[str]:
     """Links to the next page of a listing: ``rel="next"``, or a link that just says so."""
-    found = {response.urljoin(h.strip()) for h in response.xpath(_REL_NEXT).getall()}
+    hrefs: list[str] = _REL_NEXT(response.selector.root)
+    found = {response.urljoin(h.strip()) for h in hrefs}
     for link in extract_links(response) if links is None else links:
         if link.text.strip(_ARROWS).strip().lower() in _NEXT_WORDS:
             found.add(link.url)

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse
+from scrapy.link import Link
+from scrapy.linkextractors import LinkExtractor
 
 from crawlers.generic import generic_source, site_name
-from crawlers.links import Scope, is_page_url, next_page_links
+from crawlers.links import _ASSET_EXTENSIONS, Scope, extract_links, is_page_url, next_page_links
+
+PAGES = Path(__file__).resolve().parent / "pages"
+# Every kind of href a hostile or sloppy page has. None of these URLs is ever fetched.
+ODD_LINKS = """<html><head><base href="/sub/dir/"></head><body> <a href="http://[::1">bad IPv6</a>
+<a href="  rel/page.html ">one</a> <a href="/abs">two <b>bold</b></a> <a href="">empty</a>
+<a href="mailto:x@h.example">mail</a>
+<a href="javascript:go()">js</a> <a href="ftp://h.example/x.html">ftp</a>
+<a href="file:///etc/x">file</a> <a href="doc.PDF">pdf</a> <a href="x.tar.gz">tgz</a>
+<A HREF="/UP">upper</A> <area href="/area" alt="map"> <a href="/abs">dup</a>
+<a rel="NoFollow" href="/nf">nf</a> <a href="/café x?q=é&a=b#frag">utf</a>
+<a href="//other.example/p">proto</a> <a href="?page=2">query</a> <a href="#top">fragment</a>
+<a href="http://h.example:99999/x">port</a> <a href="HTTP://H.EXAMPLE/Y">caps</a>
+<a href="/a/../b/./c">dots</a> <a href="http://café.example/">idn</a>
+<svg><a href="/svg-a">svg</a></svg> <a>no href</a> <link href="/link"> <a href="/app.js">script</a>
+<a href="/p;params?x=1">params</a> <a href="http://h.example/%zz">percent</a>
+<a href="\t\n/ws\t">whitespace</a></body></html>"""
 
 
 @pytest.mark.parametrize(
@@ -54,6 +74,27 @@ def test_next_page_links_by_rel_or_wording() -> None:
     url = "http://h.example/list/1"
     response = HtmlResponse(url=url, body=html, request=Request(url))
     assert next_page_links(response) == {f"http://h.example/list/{n}" for n in (2, 3, 4, 5)}
+
+
+def _links(links: list[Link]) -> list[tuple[str, str, bool]]:
+    return [(link.url, link.text, link.nofollow) for link in links]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1", "cp1252"])
+def test_links_are_the_ones_scrapys_link_extractor_finds(encoding: str) -> None:
+    scrapy_extractor = LinkExtractor(
+        deny_extensions=_ASSET_EXTENSIONS, tags=("a", "area"), attrs=("href",)
+    )
+    pages = [(f"http://h.example/pages/{p.name}", p.read_bytes()) for p in PAGES.glob("*.html")]
+    pages.append(("http://h.example/list/1?x=1", ODD_LINKS.encode(encoding, "replace")))
+    for url, body in pages:
+        response = HtmlResponse(url=url, body=body, encoding=encoding, request=Request(url))
+        expected = _links(scrapy_extractor.extract_links(response))
+        assert _links(extract_links(response)) == expected, url
+    odd = _links(extract_links(response))
+    assert ("http://h.example/abs", "two bold", False) in odd
+    assert ("http://h.example/nf", "nf", True) in odd
+    assert not any(u.endswith((".PDF", ".js", ".tar.gz")) or "IPv6" in t for u, t, _ in odd)
 
 
 @pytest.mark.parametrize(

@@ -68,7 +68,8 @@ CELLS = frozenset({"td", "th"})
 
 def tag_of(node: etree._Element) -> str:
     # Comments and processing instructions have a function, not a string, as their tag.
-    return node.tag.lower() if isinstance(node.tag, str) else ""
+    tag = node.tag  # read once: lxml builds a new string on every read
+    return tag.lower() if isinstance(tag, str) else ""
 
 
 def node_text(

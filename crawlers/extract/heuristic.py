@@ -37,6 +37,10 @@ _LABEL_VALUE = re.compile(r"^([A-Za-z ]{3,20})\s*[:：]\s*(.{1,200})$")
 _PIECES = re.compile(r"\n|\s[·•|]\s")  # "Posted 2025-01-02 · Nassau · Employer: X"
 _POSTED = re.compile(r"^(posted|published|date|listed)\b\D{0,12}(\d{4}-\d{2}-\d{2})", re.I)
 _PAGER_REL = frozenset({"next", "prev"})
+_CONTENT_ROOTS = (etree.XPath("//main"), etree.XPath('//*[@role="main"]'))
+_ARTICLES = etree.XPath("//article")
+_BODY = etree.XPath("//body")
+_FIRST_DATETIME = etree.XPath("string((.//time[@datetime])[1]/@datetime)", smart_strings=False)
 # Site pages that read like prose but are never ads (the last path segment, no extension).
 _SITE_PAGES = re.compile(
     r"^(about|about-us|contact|contact-us|terms|tos|terms-of-use|privacy|privacy-policy|cookies"
@@ -78,7 +82,7 @@ def extract_heuristic(sel: Selector, url: str) -> AdFields | None:
 
     text = node_text(content, skip=lambda n: furniture(n) or n is heading)
     labelled = _labelled_values(content, text)
-    date = content.xpath("string((.//time[@datetime])[1]/@datetime)") or labelled.get("date", "")
+    date = _FIRST_DATETIME(content) or labelled.get("date", "")
     return AdFields(
         extraction="heuristic",
         title=title,
@@ -130,14 +134,14 @@ def _chars(text: str | None) -> int:
 
 
 def _content_root(doc: etree._Element) -> etree._Element:
-    for path in ("//main", '//*[@role="main"]'):
-        found = doc.xpath(path)
+    for path in _CONTENT_ROOTS:
+        found = path(doc)
         if found:
             return found[0]
-    articles = doc.xpath("//article")
+    articles = _ARTICLES(doc)
     if len(articles) == 1:
         return articles[0]
-    body = doc.xpath("//body")
+    body = _BODY(doc)
     return body[0] if body else doc
 
 

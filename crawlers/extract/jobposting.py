@@ -53,6 +53,8 @@ def is_jobposting(obj: Any) -> bool:
 def to_plain(value: str, *, escaped: bool) -> str:
     """Plain text of a schema.org string. ``escaped``: it may hold HTML or entities (JSON-LD);
     otherwise it is already the text of the page (microdata)."""
+    if not value:
+        return ""  # most optional fields are absent: skip the cleaning passes
     value = value[:MAX_RAW_CHARS]
     if not escaped:
         return clean_text(value)

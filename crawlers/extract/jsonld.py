@@ -6,6 +6,7 @@ import json
 import logging
 from typing import Any
 
+from lxml import etree
 from parsel import Selector
 
 from crawlers.extract.fields import AdFields
@@ -14,6 +15,8 @@ from crawlers.extract.jobposting import choose_posting, fields_from_jobposting, 
 log = logging.getLogger(__name__)
 
 MAX_SCRIPT_CHARS = 1_000_000
+_SCRIPTS = etree.XPath("//script[@type]")
+_TEXT = etree.XPath("string()", smart_strings=False)
 
 
 def extract_jsonld(sel: Selector, url: str) -> AdFields | None:
@@ -27,11 +30,11 @@ def extract_jsonld(sel: Selector, url: str) -> AdFields | None:
 
 def _json_scripts(sel: Selector, url: str) -> list[Any]:
     found = []
-    for script in sel.xpath("//script[@type]"):
-        kind = (script.attrib.get("type") or "").split(";")[0].strip().lower()
+    for script in _SCRIPTS(sel.root):
+        kind = (script.get("type") or "").split(";")[0].strip().lower()
         if kind != "application/ld+json":
             continue
-        raw = script.xpath("string()").get() or ""
+        raw = _TEXT(script) or ""
         if len(raw) > MAX_SCRIPT_CHARS:
             log.warning("skipping JSON-LD of %d characters on %s", len(raw), url)
             continue

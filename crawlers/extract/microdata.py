@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from extruct.w3cmicrodata import MicrodataExtractor
+from lxml import etree
 from parsel import Selector
 
 from crawlers.extract.fields import AdFields
 from crawlers.extract.jobposting import choose_posting, fields_from_jobposting, find_postings
 
-_HAS_POSTING = '//*[@itemscope][contains(@itemtype, "JobPosting")]'
+_HAS_POSTING = etree.XPath('boolean(//*[@itemscope][contains(@itemtype, "JobPosting")])')
 
 
 def extract_microdata(sel: Selector, url: str) -> AdFields | None:
-    if not sel.xpath(_HAS_POSTING):
+    if not _HAS_POSTING(sel.root):
         return None
     items = MicrodataExtractor(nested=True).extract_items(sel.root, url)
     postings = find_postings([_as_jsonld(item) for item in items])

@@ -9,6 +9,7 @@ Facebook-style public pages, recognised by their markup on any host.
 
 from __future__ import annotations
 
+from lxml import etree
 from parsel import Selector
 
 from crawlers.extract.facebook import extract_facebook, is_login_wall
@@ -18,8 +19,18 @@ from crawlers.extract.telegram import extract_telegram
 __all__ = ["MAX_POSTS", "MAX_POST_CHARS", "Post", "PostPage", "extract_posts"]
 
 
+# What each reader needs before it reads anything (a Telegram class, a Facebook article, a
+# password form): one query, so that the ordinary page costs one walk of its tree, not four.
+_MAYBE_POSTS = etree.XPath(
+    'boolean(//*[contains(@class, "tgme_")] or //*[@role="article"]'
+    ' or //form//input[@type="password" or @type="PASSWORD"])'
+)
+
+
 def extract_posts(sel: Selector, url: str) -> PostPage | None:
     """The posts on this page, or None when it is not a page of posts."""
+    if not _MAYBE_POSTS(sel.root):
+        return None
     for reader in (extract_telegram, extract_facebook):
         found = reader(sel, url)
         if found is not None:

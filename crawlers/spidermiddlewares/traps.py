@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
+from functools import lru_cache
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
@@ -44,6 +45,7 @@ PATTERNS = "lurewatch/trap_patterns"
 _DIGITS = re.compile(r"\d+")
 
 
+@lru_cache(maxsize=8192)  # a page's own pattern is asked for each link it has
 def url_pattern(url: str) -> str:
     """``http://h/calendar?date=2026-11-22`` -> ``h/calendar?date=#-#-#``."""
     parts = urlsplit(url)
@@ -73,14 +75,16 @@ class LinkTrapMiddleware:
         return cls(crawler, limit)
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
+        lineage = _lineage(response)
         for output in result:
-            yield from self._process(output, response)
+            yield from self._process(output, lineage)
 
     async def process_spider_output_async(
         self, response: Response, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
+        lineage = _lineage(response)
         async for output in result:
-            for processed in self._process(output, response):
+            for processed in self._process(output, lineage):
                 yield processed
 
     def spider_idle(self) -> None:
@@ -100,16 +104,16 @@ class LinkTrapMiddleware:
         self.held.clear()
         self.dropped.clear()
 
-    def _process(self, output: Any, response: Response) -> list[Any]:
+    def _process(self, output: Any, lineage: tuple[str, ...]) -> list[Any]:
+        """``lineage``: the patterns of the page ``output`` came from and of the pages before."""
         if isinstance(output, Request):
-            request = self._admit(output, response)
+            request = self._admit(output, lineage)
             return [] if request is None else [request]
         if isinstance(output, Ad):
-            return [output, *self._mark_productive(_lineage(response))]
+            return [output, *self._mark_productive(lineage)]
         return [output]
 
-    def _admit(self, request: Request, response: Response) -> Request | None:
-        lineage = _lineage(response)
+    def _admit(self, request: Request, lineage: tuple[str, ...]) -> Request | None:
         request.meta[LINEAGE] = lineage
         pattern = url_pattern(request.url)
         if pattern not in lineage or pattern in self.productive:

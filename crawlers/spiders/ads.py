@@ -18,11 +18,13 @@ than the source's ``removal_grace``) as ``core.ad.AdRemoved``.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import math
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Self
 from urllib.parse import urlsplit
 
@@ -168,6 +170,7 @@ class AdsSpider(Spider):
     # -- where a crawl starts ------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Request | AdRemoved]:
+        _freeze_loaded_objects()
         now = time.time()
         for item in self._sweep_unlisted(now):
             yield item
@@ -549,6 +552,16 @@ class AdsSpider(Spider):
             http_status=status,
             captures=captures,
         )
+
+
+@cache  # once per process: a process runs one crawl (Scrapy's reactor cannot restart)
+def _freeze_loaded_objects() -> None:
+    """Modules, settings, pipelines and middlewares, all loaded when the first spider starts,
+    live as long as the process: frozen, they are left out of the garbage collector's full
+    collections. A crawl allocates enough for one every hundred pages or so, and each walked all
+    of them (about 200,000 objects): together a fifth of the crawl process's CPU."""
+    gc.collect()  # nothing unreachable gets frozen
+    gc.freeze()
 
 
 def _render_mode(value: bool | str) -> bool | None:
