@@ -21,6 +21,10 @@ USER_AGENT = _core["USER_AGENT"]
 LUREWATCH_INGEST_WORKER = _core["LUREWATCH_INGEST_WORKER"]
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Items of one response handled at once. Scrapy starts this many tasks per response (100 by
+# default), and an ad page holds one ad: the tasks cost more than the items. A channel page's
+# posts still go to the ingest worker in batches.
+CONCURRENT_ITEMS = 16
 DOWNLOAD_DELAY = 0.5
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
