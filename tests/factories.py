@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.ad import Ad, Evidence, Indicator
+from core.ad import Ad, Capture, Evidence, Indicator
 from core.urls import ad_id
 
 
@@ -12,6 +12,14 @@ def make_ad(url: str, title: str, text: str, **fields: object) -> Ad:
     for name, value in fields.items():
         setattr(ad, name, value)
     return ad
+
+
+def fetched(ad: Ad, when: str, *captures: Capture) -> Ad:
+    """A copy of ``ad`` as fetched again at ``when``, with these captures."""
+    copy = Ad.from_dict(ad.to_dict())
+    copy.fetched_at = when
+    copy.captures = list(captures)
+    return copy
 
 
 def lure_ad(url: str = "http://127.0.0.1:9/ad/1") -> Ad:

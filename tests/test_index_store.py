@@ -13,7 +13,7 @@ from core.settings import Settings
 from index.migrate import add_column_sql
 from index.schema import ADS, STORE_TABLES
 from index.store import Store
-from tests.factories import lure_ad, make_ad
+from tests.factories import fetched, lure_ad, make_ad
 
 
 def test_store_recrawl_updates_instead_of_duplicating(settings: Settings) -> None:
@@ -57,13 +57,6 @@ def test_store_homes_are_separate(tmp_path) -> None:  # type: ignore[no-untyped-
 # --- history ---------------------------------------------------------------------------------
 
 SHA_A, SHA_B, SHA_C = "a" * 64, "b" * 64, "c" * 64
-
-
-def fetched(ad: Ad, when: str, *captures: Capture) -> Ad:
-    copy = Ad.from_dict(ad.to_dict())
-    copy.fetched_at = when
-    copy.captures = list(captures)
-    return copy
 
 
 def warc(sha: str) -> Capture:

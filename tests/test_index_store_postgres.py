@@ -27,7 +27,7 @@ from index.labels import Decision, DecisionError, Decisions, labelled_ads, queue
 from index.rescore import rescore
 from index.schema import AdCaptureRow, AdVersionRow
 from index.store import Store
-from tests.factories import lure_ad, make_ad
+from tests.factories import fetched, lure_ad, make_ad
 from tests.postgres_server import PostgresServer, postgres_server
 
 _databases = itertools.count()
@@ -56,13 +56,6 @@ def store(settings: Settings) -> Iterator[Store]:
     opened = Store(settings)
     yield opened
     opened.close()
-
-
-def fetched(ad: Ad, when: str, *captures: Capture) -> Ad:
-    copy = Ad.from_dict(ad.to_dict())
-    copy.fetched_at = when
-    copy.captures = list(captures)
-    return copy
 
 
 def warc(sha: str) -> Capture:
