@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -21,6 +20,8 @@ from scrapy.utils.response import get_base_url
 from scrapy.utils.url import url_has_any_extension
 from w3lib.html import strip_html5_whitespace
 from w3lib.url import safe_url_string
+
+from core.urls import url_cache
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +58,17 @@ _LINK_SCHEMES = frozenset({"http", "https", "file", "ftp"})
 _DENIED_ENDINGS = frozenset("." + ext for ext in _ASSET_EXTENSIONS)
 
 
-@lru_cache(maxsize=4096)  # asked for every link, every request and every redirect
+@url_cache(maxsize=4096)  # asked for every link, every request and every redirect
 def host_of(url: str) -> str:
-    """Host and explicit port, lowercased: ``127.0.0.1:8000``, ``jobs.example``."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    return f"{host}:{parts.port}" if parts.port else host
+    """Host and explicit port, lowercased: ``127.0.0.1:8000``, ``jobs.example``; ``""`` for a
+    URL that has no valid host (an unclosed IPv6 address, a port out of range), which no
+    scope covers."""
+    try:
+        parts = urlsplit(url)
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return ""
+    return f"{host}:{port}" if port else host
 
 
 class Scope:
@@ -83,9 +89,12 @@ def _folder(url: str) -> str:
     return path[: path.rfind("/") + 1]
 
 
-@lru_cache(maxsize=4096)
+@url_cache(maxsize=4096)
 def is_page_url(url: str) -> bool:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
     if parts.scheme not in ("http", "https"):
         return False
     last = parts.path.rsplit("/", 1)[-1].lower()
@@ -118,7 +127,7 @@ def extract_links(response: HtmlResponse) -> list[Link]:
     return links
 
 
-@lru_cache(maxsize=4096)
+@url_cache(maxsize=4096)
 def _safe_url(url: str, encoding: str) -> str | None:
     try:
         return safe_url_string(url, encoding=encoding)
@@ -127,7 +136,7 @@ def _safe_url(url: str, encoding: str) -> str | None:
         return None
 
 
-@lru_cache(maxsize=4096)
+@url_cache(maxsize=4096)
 def _followable(url: str) -> bool:
     if url.split("://", 1)[0] not in _LINK_SCHEMES:
         return False
@@ -146,7 +155,7 @@ def page_links(response: HtmlResponse, scope: Scope, links: list[Link] | None = 
 def next_page_links(response: HtmlResponse, links: list[Link] | None = None) -> set[str]:
     """Links to the next page of a listing: ``rel="next"``, or a link that just says so."""
     hrefs: list[str] = _REL_NEXT(response.selector.root)
-    found = {response.urljoin(h.strip()) for h in hrefs}
+    found = {url for url in (_joined(response, h) for h in hrefs) if url is not None}
     for link in extract_links(response) if links is None else links:
         if link.text.strip(_ARROWS).strip().lower() in _NEXT_WORDS:
             found.add(link.url)
@@ -165,7 +174,17 @@ def css_links(response: HtmlResponse, css: str, hosts: Iterable[str]) -> list[st
         else:
             hrefs = node.xpath("descendant-or-self::*[self::a or self::area]/@href").getall()
         for href in hrefs:
-            url = response.urljoin(href.strip())
-            if host_of(url) in allowed and is_page_url(url):
+            url = _joined(response, href)
+            if url is not None and host_of(url) in allowed and is_page_url(url):
                 found.append(url)
     return found
+
+
+def _joined(response: HtmlResponse, href: str) -> str | None:
+    """``href`` made absolute; None for one that is no URL (a hostile page's ``http://[::1``
+    must not cost the ad on it)."""
+    try:
+        return response.urljoin(href.strip())
+    except ValueError:
+        log.debug("skipping link with bad URL %r", href)
+        return None

@@ -73,6 +73,31 @@ def test_spider_yields_an_ad_with_page_facts(settings: Settings) -> None:
     assert ad.fetched_at.endswith("+00:00")
 
 
+def test_an_ad_page_with_broken_links_still_gives_its_ad(tmp_path: Path) -> None:
+    # A hostile page must not hide its ad behind one bogus href (none of these is fetched).
+    bad = (
+        '<link rel="next" href="http://[::1"><a rel="next" href="http://127.0.0.1:99999/p">n</a>'
+        '<a class="ad" href="http://[::1">x</a><a class="ad" href="http://127.0.0.1:99999/ad">y</a>'
+        '<a class="more" href=":x">more</a><a class="ad" href="/ad/2">good</a>'
+    )
+    body = (PAGES / "plain_detail.html").read_bytes().replace(b"</body>", bad.encode() + b"</body>")
+    sources_file = tmp_path / "sources.yml"
+    source = Source(
+        name="hostile",
+        start_urls=[f"{BASE}/"],
+        selectors=Selectors(ad_links="a.ad", next_page="a.more", text="body"),
+    )
+    dump_sources([source], sources_file)
+    configured = make_spider(Settings(home=tmp_path, sources_file=sources_file), source="hostile")
+    generic = make_spider(Settings(home=tmp_path / "generic"), urls=f"{BASE}/")
+    for spider in (configured, generic):
+        ads, requests = output(spider, response(f"{BASE}/ads/9.html", body=body))
+        assert len(ads) == 1
+        assert "[::1" not in " ".join(r.url for r in requests)
+        assert ":99999" not in " ".join(r.url for r in requests)
+        assert f"{BASE}/ad/2" in [r.url for r in requests]
+
+
 def test_spider_follows_pages_in_scope_only(settings: Settings) -> None:
     spider = make_spider(settings, urls=f"{BASE}/jobs/")
     ads, requests = output(spider, response(f"{BASE}/jobs/", "listing.html"))

@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from functools import lru_cache
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
@@ -34,6 +33,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from core.ad import Ad
+from core.urls import url_cache
 
 log = logging.getLogger("lurewatch")
 
@@ -45,7 +45,7 @@ PATTERNS = "lurewatch/trap_patterns"
 _DIGITS = re.compile(r"\d+")
 
 
-@lru_cache(maxsize=8192)  # a page's own pattern is asked for each link it has
+@url_cache(maxsize=8192)  # a page's own pattern is asked for each link it has
 def url_pattern(url: str) -> str:
     """``http://h/calendar?date=2026-11-22`` -> ``h/calendar?date=#-#-#``."""
     parts = urlsplit(url)
