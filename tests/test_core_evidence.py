@@ -191,6 +191,29 @@ def test_background_sync_falls_back_to_each_file_when_the_filesystem_sync_fails(
     assert path.read_bytes() == b"one"
 
 
+def test_syncfs_refused_by_the_system_is_given_up_with_one_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    calls: list[int] = []
+
+    def refused(fd: int) -> int:  # as under a seccomp sandbox
+        calls.append(fd)
+        ctypes.set_errno(errno.EPERM)
+        return -1
+
+    monkeypatch.setattr(syncer, "_syncfs", lambda: refused)
+    store = EvidenceStore(tmp_path / "evidence", background_sync=True)
+    with caplog.at_level(logging.WARNING, logger=syncer.__name__):
+        captures = []
+        for n in range(3):
+            captures.append(store.put(f"file {n}".encode(), "dom", "html"))
+            store.flush()  # one batch each
+    store.close()
+    assert len(calls) == 1
+    assert caplog.text.count("syncfs is not available") == 1
+    assert all((store.root / c.path).exists() for c in captures)
+
+
 def test_a_write_that_fails_leaves_no_file_behind(
     store: EvidenceStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:

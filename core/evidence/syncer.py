@@ -16,6 +16,7 @@ is logged against the file.
 from __future__ import annotations
 
 import ctypes
+import errno
 import logging
 import os
 import queue
@@ -29,6 +30,8 @@ from functools import cache
 logger = logging.getLogger(__name__)
 
 StrPath = str | os.PathLike[str]
+# syncfs errors that will not go away on a retry.
+_SYNCFS_UNAVAILABLE = frozenset({errno.ENOSYS, errno.EPERM, errno.EINVAL})
 SYNC_INTERVAL = 0.01  # seconds: at most 100 syncs a second, each for all files since the last
 
 
@@ -118,6 +121,14 @@ class BackgroundSyncer:
         if self._syncfs(handle) == 0:
             return True
         error = ctypes.get_errno()
+        if error in _SYNCFS_UNAVAILABLE:
+            # Refused here for good (a sandbox, an old kernel): say so once, not per batch.
+            self._syncfs = None
+            logger.warning(
+                "syncfs is not available (%s): evidence files are synced one by one",
+                os.strerror(error),
+            )
+            return False
         logger.warning(
             "cannot sync the evidence filesystem: %s; syncing its %d new files one by one",
             os.strerror(error),
