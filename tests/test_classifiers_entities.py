@@ -13,7 +13,9 @@ from classifiers.entities import (
     region_from_host,
 )
 from classifiers.entities.places import load_gazetteer
+from classifiers.indicators import IndicatorExtractor
 from core.ad import Entity
+from core.settings import CONFIG_DIR
 
 SEED = Path(__file__).resolve().parents[1] / "classifiers" / "seed"
 
@@ -309,8 +311,17 @@ def test_emails_plain_and_spelled_out(lang: str, text: str, address: str) -> Non
 def test_an_email_span_holds_the_whole_address() -> None:
     text = "CV to\nmaria\n@gmail.com or jobs@hotel.example"
     found = [e for e in entities(text) if e.type == "email"]
-    assert [e.value for e in found] == ["jobs@hotel.example"]
-    assert all(e.text == e.value for e in found)
+    assert [e.value for e in found] == ["maria@gmail.com", "jobs@hotel.example"]
+    assert [text[e.start : e.end] for e in found] == ["maria\n@gmail.com", "jobs@hotel.example"]
+    assert [e.type for e in entities(text)] == ["email", "email"]  # no "@gmail.com" handle
+
+
+def test_an_address_wrapped_at_the_at_sign_is_an_email_not_a_chat_handle() -> None:
+    extraction = IndicatorExtractor.from_file(CONFIG_DIR / "indicators.yml").extract(
+        "Cooks wanted for our hotel. Send your CV: maria.lopez\n@gmail.com", lang="en"
+    )
+    assert [(e.type, e.value) for e in extraction.entities] == [("email", "maria.lopez@gmail.com")]
+    assert "chat_only_contact" not in {i.code for i in extraction.indicators}
 
 
 @pytest.mark.parametrize(

@@ -99,11 +99,14 @@ def find_emails(scan: Scan) -> list[Entity]:
     has_at = at != -1
     while at != -1:
         local = _LOCAL.search(light, max(0, at - 64), at)
+        if local is None and light[at - 1 : at] == "\n":
+            # Wrapped at the "@" (a narrow column): the name ends the line before.
+            local = _LOCAL.search(light, max(0, at - 65), at - 1)
         domain = _DOMAIN.match(light, at)
         if local is not None and domain is not None:
             address = (local.group() + domain.group()).rstrip(".-")
             start = local.start()
-            end = start + len(address)
+            end = at + len(address) - len(local.group())
             found.append(scan.entity("email", address, start, end))
             scan.claim(start, end)
             at = light.find("@", end)
