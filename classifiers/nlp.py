@@ -17,6 +17,7 @@ object per token.
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
@@ -148,6 +149,24 @@ class Tokens:
         return self._column(5)
 
 
+# spaCy's tokenizer takes time quadratic in the length of a run without spaces made of
+# punctuation, symbols or emoji: 20,000 "$" (a hostile ad at the length cap) took a minute. No
+# word or link is this long, so such a run is cut every LONG_RUN characters by a space in the
+# copy spaCy reads; the copy has the same length, so every offset still points into the text.
+LONG_RUN = 400
+_LONG_RUN = re.compile(rf"\S{{{LONG_RUN + 1},}}")
+
+
+def _breakable(text: str) -> str:
+    if _LONG_RUN.search(text) is None:
+        return text
+    chars = list(text)
+    for run in _LONG_RUN.finditer(text):
+        for cut in range(run.start() + LONG_RUN, run.end(), LONG_RUN):
+            chars[cut] = " "
+    return "".join(chars)
+
+
 class _Analyser:
     def __init__(self, nlp: Language, lemmas: Mapping[str, Any] | None) -> None:
         self._nlp = nlp
@@ -156,7 +175,7 @@ class _Analyser:
         self._known: dict[int, _Known] = {}
 
     def tokens(self, text: str) -> Tokens:
-        doc = self._nlp.make_doc(text)
+        doc = self._nlp.make_doc(_breakable(text))
         if not len(doc):
             return Tokens(doc, [], [])
         orths, starts = doc.to_array([ORTH, IDX]).T.tolist()

@@ -163,3 +163,18 @@ def test_pattern_words_get_the_same_norms() -> None:
 def test_unknown_language_is_refused() -> None:
     with pytest.raises(ValueError, match="no pipeline for language 'xx'"):
         tokens("xx", "hello")
+
+
+def test_a_long_run_without_spaces_is_read_in_pieces_with_offsets_kept() -> None:
+    # spaCy's tokenizer is quadratic on such runs: a hostile ad of 20,000 "$" took a minute.
+    text = "pay the " + "$" * 5_000 + " fee now"
+    toks = nlp.tokens("en", text)
+    assert toks.norms[:2] == ["pay", "the"] and toks.norms[-2:] == ["fee", "now"]
+    assert toks.starts[-2] == text.index("fee")
+    assert all(text[s : s + 1] == "$" for s in toks.starts[2:-2])
+
+
+def test_a_run_up_to_the_limit_is_tokenised_as_it_is() -> None:
+    link = "https://jobs.example/apply?" + "a" * (nlp.LONG_RUN - 27)
+    assert len(link) == nlp.LONG_RUN
+    assert nlp.tokens("en", f"apply at {link} today").norms == ["apply", "at", link, "today"]
