@@ -99,9 +99,8 @@ def worker_main(conn: Connection, settings_json: str, steps_json: str, parent: i
                     },
                 )
                 continue
-            _send(
-                conn, {"op": "done", "id": message["id"], "results": [_wire(o) for o in outcomes]}
-            )
+            # An Outcome's fields are plain already (``changed`` too): no walk over them again.
+            _send(conn, {"op": "done", "id": message["id"], "results": [vars(o) for o in outcomes]})
     except (EOFError, OSError):
         return  # the crawl process is gone: exit without committing more
 
@@ -226,16 +225,6 @@ class WorkerClient:
         self._process.join(1)
         code = self._process.exitcode
         return "still running" if code is None else f"exit code {code}"
-
-
-def _wire(outcome: Outcome) -> dict[str, Any]:
-    # ``changed`` is plain already (``Ingest.process``): walking it again would cost as much.
-    return {
-        "stored": outcome.stored,
-        "scored": outcome.scored,
-        "flagged": outcome.flagged,
-        "changed": outcome.changed,
-    }
 
 
 def outcomes_of(message: dict[str, Any]) -> list[Outcome]:

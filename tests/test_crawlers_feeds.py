@@ -253,6 +253,7 @@ def test_external_dtd_is_not_loaded(listener: tuple[str, list[str]]) -> None:
 
 # --- sitemaps ----------------------------------------------------------------------------------
 
+# The image namespace, like NS, is a name the parser compares: nothing is fetched from it.
 SITEMAP = f"""<?xml version="1.0" encoding="UTF-8"?>
 <urlset {NS} xmlns:image="http://www.google.com/schemas/sitemap-image/1.1">
   <url><loc>https://jobs.example/ad/1.html</loc><lastmod>2026-03-01</lastmod>

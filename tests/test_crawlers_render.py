@@ -125,6 +125,7 @@ def test_trackers_are_blocked_in_both_modes(evidence: bool) -> None:
 
 
 def test_the_page_itself_is_never_blocked() -> None:
+    # Only the blocking decision sees this URL, on a fake request: nothing is fetched.
     page = page_in_mode(evidence=False)
     assert not aborted(page, "https://www.googletagmanager.com/", "document", navigation=True)
 
