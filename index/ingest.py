@@ -67,7 +67,10 @@ class Ingest:
             from classifiers import load_classifier
 
             kwargs = {"announce": self.announce} if self.announce else {}
-            self._classifier = load_classifier(self.settings, **kwargs).warm_in_background()
+            # Warmed before the worker says it is ready, not on a thread: the crawl waits
+            # seconds to start, but then no ad batch competes for the CPU with pattern
+            # compilation and spaCy set-up (the crawl process is busy on the other core).
+            self._classifier = load_classifier(self.settings, **kwargs).warm()
             return str(self._classifier.version)
         return None
 

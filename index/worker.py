@@ -25,6 +25,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from core.ad import Ad, AdRemoved
+from core.longlived import freeze_long_lived
 from core.settings import Settings
 from index.ingest import Ingest, Outcome, Steps, item_from_wire, item_to_wire
 
@@ -75,6 +76,8 @@ def worker_main(conn: Connection, settings_json: str, steps_json: str, parent: i
     except Exception as exc:  # the crawl shows this and stops: nothing can be stored
         _send(conn, {"op": "error", "message": f"{type(exc).__name__}: {exc}"})
         return
+    # The model, spaCy's pipelines and the matchers stay for the whole crawl: see core.longlived.
+    freeze_long_lived()
     _send(conn, {"op": "ready", "model_version": version})
     try:
         while True:

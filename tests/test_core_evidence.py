@@ -105,13 +105,47 @@ def warcio_check(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[object
 def test_put_names_the_file_by_its_hash_and_makes_it_read_only(store: EvidenceStore) -> None:
     capture = store.put(b"<html>ad</html>", "dom", "html")
     sha = hashlib.sha256(b"<html>ad</html>").hexdigest()
-    assert capture == Capture("dom", sha, f"sha256/{sha[:2]}/{sha[2:4]}/{sha}.html", 15)
+    assert capture == Capture("dom", sha, f"sha256/{sha[:2]}/{sha}.html", 15)
     path = store.root / capture.path
     assert path.read_bytes() == b"<html>ad</html>"
     assert stat.S_IMODE(path.stat().st_mode) == 0o444
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temp file left
     assert is_capture_path(capture.path)
     assert store.path_of(capture) == path
+
+
+def test_captures_stored_in_the_older_two_level_layout_still_open_and_verify(
+    store: EvidenceStore,
+) -> None:
+    # Stores written before 2026-11-23 put files in sha256/<aa>/<bb>/<sha>.<ext>, and their
+    # manifests and ads list those paths.
+    def legacy(sha: str, name: str) -> str:
+        return f"sha256/{sha[:2]}/{sha[2:4]}/{name}"
+
+    captures = capture_fetch(store, fetch(dom=b"<html>dom</html>"))
+    document = json.loads((store.root / captures[0].path).read_bytes())
+    (store.root / captures[0].path).unlink()
+    for entry in document["files"]:
+        current = store.root / entry["path"]
+        entry["path"] = legacy(entry["sha256"], current.name)
+        (store.root / entry["path"]).parent.mkdir(parents=True, exist_ok=True)
+        current.replace(store.root / entry["path"])
+    data = canonical_json(document)
+    sha = hashlib.sha256(data).hexdigest()
+    manifest = Capture("manifest", sha, legacy(sha, f"{sha}.manifest.json"), len(data))
+    (store.root / manifest.path).parent.mkdir(parents=True, exist_ok=True)
+    (store.root / manifest.path).write_bytes(data)
+
+    assert is_capture_path(manifest.path)
+    assert store.path_of(manifest) == store.root / manifest.path
+    report = verify(store.root / manifest.path)
+    assert report.ok, report.summary()
+    assert [c.status for c in report.checks] == [Status.OK] * 3
+    assert verify(store.root).ok
+    # The same bytes captured again go to the current layout; the old files stay.
+    again = store.put(data, "manifest", "manifest.json")
+    assert again.path == f"sha256/{sha[:2]}/{sha}.manifest.json"
+    assert (store.root / manifest.path).read_bytes() == data
 
 
 def test_put_twice_stores_once_and_does_not_rewrite(store: EvidenceStore) -> None:

@@ -1,4 +1,4 @@
-"""Content-addressed, write-once evidence files: ``sha256/<aa>/<bb>/<sha256>.<ext>``.
+"""Content-addressed, write-once evidence files: ``sha256/<aa>/<sha256>.<ext>``.
 
 A file's name is the SHA-256 of its bytes, so a copied folder can be checked without any
 database, the same bytes are stored once, and a changed byte shows (``core.evidence.verify``).
@@ -28,16 +28,27 @@ READ_ONLY = 0o444
 
 
 def relative_path(sha256: str, ext: str) -> str:
+    # One level of 256 folders, as git does. (Stores written before 2026-11-23 used two,
+    # ``<aa>/<bb>/``: on ext4 a new folder for almost every file doubled what a capture
+    # cost to write. Their paths stay valid: see ``is_capture_path``.)
+    return f"{HASH_DIR}/{sha256[:2]}/{sha256}.{ext}"
+
+
+def legacy_relative_path(sha256: str, ext: str) -> str:
     return f"{HASH_DIR}/{sha256[:2]}/{sha256[2:4]}/{sha256}.{ext}"
 
 
 def is_capture_path(rel: str) -> bool:
-    """True for exactly the relative paths ``relative_path`` makes."""
+    """True for exactly the relative paths ``relative_path`` makes, or made in the older
+    two-level layout (ads stored then still point there)."""
     parts = rel.split("/")
-    if len(parts) != 4 or parts[0] != HASH_DIR:
+    if len(parts) not in (3, 4) or parts[0] != HASH_DIR:
         return False
-    name = CAPTURE_NAME.match(parts[3])
-    return name is not None and relative_path(name["sha256"], name["ext"]) == rel
+    name = CAPTURE_NAME.match(parts[-1])
+    if name is None:
+        return False
+    layout = relative_path if len(parts) == 3 else legacy_relative_path
+    return layout(name["sha256"], name["ext"]) == rel
 
 
 class EvidenceStore:
@@ -61,7 +72,7 @@ class EvidenceStore:
         if not _EXT.match(ext):
             raise ValueError(f"bad evidence file extension {ext!r}")
         sha256 = hashlib.sha256(data).hexdigest()
-        folder = f"{self._root}/{HASH_DIR}/{sha256[:2]}/{sha256[2:4]}"
+        folder = f"{self._root}/{HASH_DIR}/{sha256[:2]}"
         target = f"{folder}/{sha256}.{ext}"
         if folder not in self._made and self._make_folder(folder):
             self._write(folder, target, data)  # a new folder holds no file yet
@@ -94,7 +105,8 @@ class EvidenceStore:
     def _make_folder(self, folder: str) -> bool:
         """Make sure the folder exists; True if this call made it."""
         try:
-            # Most files land in a folder that is new, or known: one mkdir, no walk up the tree.
+            # Once the 256 folders exist every file lands in a known one; a new one takes one
+            # mkdir, no walk up the tree.
             os.mkdir(folder)
             made = True
         except FileExistsError:

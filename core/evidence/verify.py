@@ -317,9 +317,11 @@ def _resolve(path: Path) -> Path | None:
 
 
 def _evidence_root_of(manifest: Path) -> Path:
-    """The evidence folder a stored manifest sits in (``<root>/sha256/aa/bb/<name>``); a
-    manifest copied out of that layout is read against its own folder."""
+    """The evidence folder a stored manifest sits in (``<root>/sha256/aa/<name>``, or
+    ``<root>/sha256/aa/bb/<name>`` in the older layout); a manifest copied out of that layout
+    is read against its own folder."""
     parents = manifest.parents
-    if len(parents) > 3 and parents[2].name == HASH_DIR:
-        return parents[3]
+    for depth in (1, 2):
+        if len(parents) > depth + 1 and parents[depth].name == HASH_DIR:
+            return parents[depth + 1]
     return manifest.parent
