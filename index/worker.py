@@ -24,6 +24,8 @@ from dataclasses import asdict
 from multiprocessing.connection import Connection
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 from core.ad import Ad, AdRemoved
 from core.longlived import freeze_long_lived
 from core.settings import Settings
@@ -78,6 +80,9 @@ def worker_main(conn: Connection, settings_json: str, steps_json: str, parent: i
         return
     # The model, spaCy's pipelines and the matchers stay for the whole crawl: see core.longlived.
     freeze_long_lived()
+    # Scoring sparse batches gains nothing from BLAS threads, and idle ones spin on the core
+    # the crawl process needs.
+    threadpool_limits(limits=1)
     _send(conn, {"op": "ready", "model_version": version})
     try:
         while True:
