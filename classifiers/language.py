@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifiers.nlp import LANGUAGES, strip_accents
+from classifiers.nlp import LANGUAGES, MAX_CACHED_WORD, strip_accents
 
 OTHER = "other"
 SEED_DIR = Path(__file__).resolve().parent / "seed"
@@ -232,6 +232,8 @@ class LanguageIdentifier:
                 profile, floor = self._profiles[lang], self._floor[lang]
                 sums[i] = sum(profile.get(g, floor) for g in grams)
         found = (*votes, *sums, float(len(grams)))
+        if len(word) > MAX_CACHED_WORD:
+            return found
         with self._cache_lock:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()

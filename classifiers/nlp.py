@@ -27,23 +27,22 @@ from typing import Any
 import numpy as np
 import spacy
 from spacy.attrs import IDX, IS_SPACE, LIKE_NUM, LOWER, NORM, ORTH
-from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import load_language_data, registry
 
 LANGUAGES = ("en", "es", "fr", "ht", "pt")
-# Distinct token texts remembered per language; past this the memory starts again (hostile
-# text could otherwise grow it without end).
+# Distinct token texts remembered per language, and their characters; past either the memory
+# starts again, with a new spaCy vocabulary (which keeps every token text it has seen). Hostile
+# text of endless distinct, long tokens could otherwise grow a long crawl's worker without end.
 MAX_KNOWN_TOKENS = 200_000
+MAX_KNOWN_CHARS = 4_000_000
+# Words longer than this are not cached by the per-word caches here and in the classifiers:
+# no real word is this long, and such "words" rarely come again.
+MAX_CACHED_WORD = 64
 _lock = threading.Lock()
 
 # The table spaCy's Lemmatizer reads in lookup mode.
 _LEMMA_TABLE = "lemma_lookup"
-
-
-@cache
-def _pipeline(lang: str) -> Language:
-    return spacy.blank(lang)
 
 
 @cache
@@ -67,14 +66,6 @@ def _check(lang: str) -> None:
         raise ValueError(f"no pipeline for language {lang!r} (known: {', '.join(LANGUAGES)})")
 
 
-def pipeline(lang: str) -> Language:
-    """The cached tokenizer pipeline (a blank spaCy one, no components) for one of
-    :data:`LANGUAGES`. Its docs carry no lemmas: :func:`tokens` gives the norms."""
-    _check(lang)
-    with _lock:  # building a pipeline compiles large regexes: only once, even across threads
-        return _pipeline(lang)
-
-
 def _lemmas(lang: str) -> Mapping[str, Any] | None:
     _check(lang)
     with _lock:  # tables take a second to load: only once, even across threads
@@ -92,12 +83,20 @@ def _lookup_lemma(table: Mapping[str, Any], text: str) -> str:
     return lemma
 
 
-@lru_cache(maxsize=200_000)
 def strip_accents(word: str) -> str:
     if word.isascii():
         return word
+    if len(word) > MAX_CACHED_WORD:
+        return _strip_accents(word)
+    return _cached_strip_accents(word)
+
+
+def _strip_accents(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_cached_strip_accents = lru_cache(maxsize=200_000)(_strip_accents)
 
 
 # norm, hash of the norm, length, holds a line break, LIKE_NUM, IS_SPACE
@@ -168,13 +167,18 @@ def _breakable(text: str) -> str:
 
 
 class _Analyser:
-    def __init__(self, nlp: Language, lemmas: Mapping[str, Any] | None) -> None:
-        self._nlp = nlp
+    def __init__(self, lang: str, lemmas: Mapping[str, Any] | None) -> None:
+        self._lang = lang
+        # Its own pipeline, not pipeline(lang): its vocabulary is replaced when it grows big.
+        self._nlp = spacy.blank(lang)
         self._lemmas = lemmas
         # token text (as its hash) -> what Tokens holds about it
         self._known: dict[int, _Known] = {}
+        self._known_chars = 0
 
     def tokens(self, text: str) -> Tokens:
+        if len(self._known) >= MAX_KNOWN_TOKENS or self._known_chars >= MAX_KNOWN_CHARS:
+            self._forget()  # before the doc is made: its strings are in the new vocabulary
         doc = self._nlp.make_doc(_breakable(text))
         if not len(doc):
             return Tokens(doc, [], [])
@@ -188,10 +192,8 @@ class _Analyser:
 
     def _learn(self, doc: Doc, orths: list[int]) -> list[_Known]:
         """Lemmatise the tokens not seen before and remember every token."""
-        if len(self._known) + len(orths) > MAX_KNOWN_TOKENS:
-            self._known = {}
         known = self._known
-        strings = self._nlp.vocab.strings
+        strings = doc.vocab.strings
         lemmas = self._lemmas
         # LOWER, LIKE_NUM and IS_SPACE are the lexeme's, as token.lower_ and so on read them.
         rows = doc.to_array([LOWER, LIKE_NUM, IS_SPACE]).tolist()
@@ -212,8 +214,17 @@ class _Analyser:
                     bool(like_num),
                     bool(is_space),
                 )
+                self._known_chars += len(text) + len(norm)
             infos.append(info)
         return infos
+
+    def _forget(self) -> None:
+        """Starts again with an empty memory and vocabulary. (A norm's hash does not depend
+        on the vocabulary: what matchers compiled from the old one stays valid. Docs made
+        with the old one keep it alive until they are dropped.)"""
+        self._known = {}
+        self._known_chars = 0
+        self._nlp = spacy.blank(self._lang)
 
 
 _analysers: dict[str, _Analyser] = {}
@@ -223,7 +234,9 @@ def tokens(lang: str, text: str) -> Tokens:
     """Tokenise lowercased, normalised text for matching."""
     analyser = _analysers.get(lang)
     if analyser is None:
-        analyser = _analysers.setdefault(lang, _Analyser(pipeline(lang), _lemmas(lang)))
+        lemmas = _lemmas(lang)
+        with _lock:  # building a pipeline compiles large regexes: only once, even across threads
+            analyser = _analysers.get(lang) or _analysers.setdefault(lang, _Analyser(lang, lemmas))
     return analyser.tokens(text)
 
 

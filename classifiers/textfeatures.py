@@ -21,9 +21,12 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-# Distinct words whose n-grams are kept; past this the cache starts again (hostile text
-# could otherwise grow it without end).
+# The per-word n-gram cache starts again past any of these: distinct words, their characters
+# and their n-gram cells. Counting words alone left hostile text free to fill it with 100,000
+# words of thousands of characters each (gigabytes); about 60 MB at most now.
 CACHE_WORDS = 100_000
+CACHE_CHARS = 2_000_000
+CACHE_CELLS = 4_000_000
 _DEFAULTS = {
     "input": "content",
     "encoding": "utf-8",
@@ -88,6 +91,7 @@ class FastTfidf:
         )
         # char_wb: word -> its row in ``_grams``
         self._words: dict[str, int] = {}
+        self._word_chars = 0  # in the keys of ``_words``
         self._grams = _Rows()
         self._lock = threading.Lock()  # the rows are grown and cleared in place
 
@@ -199,18 +203,33 @@ class FastTfidf:
         )
         if len(rows) and rows.min() < 0:
             new = list(dict.fromkeys([words[i] for i in np.flatnonzero(rows < 0).tolist()]))
-            if len(index) + len(new) > CACHE_WORDS:
-                index.clear()
-                self._grams = _Rows()
+            chars = sum(map(len, new))
+            if (
+                len(index) + len(new) > CACHE_WORDS
+                or self._word_chars + chars > CACHE_CHARS
+                or self._grams.n_cells > CACHE_CELLS
+            ):
+                self._clear_words()
+                index = self._words
                 new = list(dict.fromkeys(words))
+                chars = sum(map(len, new))
             for word in new:
                 index[word] = self._grams.add(self._cells(word))
+            self._word_chars += chars
             rows = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
         cells, per_word = self._grams.gather(rows)
-        if len(index) > CACHE_WORDS:  # one batch held more words than the cache keeps
-            index.clear()
-            self._grams = _Rows()
+        if (  # one batch held more than the cache keeps
+            len(index) > CACHE_WORDS
+            or self._word_chars > CACHE_CHARS
+            or self._grams.n_cells > CACHE_CELLS
+        ):
+            self._clear_words()
         return cells, per_word
+
+    def _clear_words(self) -> None:
+        self._words = {}
+        self._word_chars = 0
+        self._grams = _Rows()
 
     def _cells(self, word: str) -> list[int]:
         found = Counter(
@@ -277,6 +296,10 @@ class _Rows:
         self._n_rows += 1
         self._starts[self._n_rows] = end
         return self._n_rows - 1
+
+    @property
+    def n_cells(self) -> int:
+        return int(self._starts[self._n_rows])
 
     def gather(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The cells of ``rows``, one row after another, and each row's length."""

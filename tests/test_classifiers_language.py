@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from classifiers.language import LanguageIdentifier, default_identifier, identify, normalise_lang
-from classifiers.nlp import LANGUAGES
+from classifiers.nlp import LANGUAGES, MAX_CACHED_WORD
 
 
 @pytest.mark.parametrize(
@@ -151,3 +151,13 @@ def test_identify_is_fast() -> None:
 def test_partial_profiles_do_not_favour_the_languages_without_one() -> None:
     only_en = LanguageIdentifier({"en": {" th": -2.0, "the": -2.0}})
     assert only_en.identify("Nous recherchons une serveuse pour notre restaurant") == "fr"
+
+
+def test_hostile_long_words_are_read_but_not_remembered() -> None:
+    identifier = LanguageIdentifier.from_texts([("en", "we pay the flight and the visa")])
+    long_words = " ".join("w" + "x" * 200 + str(n) for n in range(50))
+    text = f"we pay the flight {long_words}"
+    first = identifier.guess(text)
+    assert identifier.guess(text) == first
+    assert all(len(word) <= MAX_CACHED_WORD for word in identifier._cache)
+    assert {"we", "pay", "the", "flight"} <= set(identifier._cache)

@@ -116,6 +116,28 @@ def test_word_cache_is_bounded(
         assert len(fast._words) <= 50
 
 
+def test_word_cache_is_bounded_by_size_when_hostile_words_are_long(
+    data: tuple[list[AdInput], list[int], list[AdInput]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import classifiers.textfeatures as textfeatures
+
+    model = _model(data, "none")
+    monkeypatch.setattr(textfeatures, "CACHE_CHARS", 20_000)
+    monkeypatch.setattr(textfeatures, "CACHE_CELLS", 30_000)
+    fast = FastTfidf(model.char_vectorizer_)
+    rng = random.Random(7)
+    # Few words, each thousands of distinct characters: the word count alone never fills.
+    hostile = [
+        " ".join("".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=3_000)) for _ in range(3))
+        for _ in range(12)
+    ]
+    for batch in [hostile[i : i + 2] for i in range(0, 12, 2)]:
+        _assert_same(fast.transform(batch), model.char_vectorizer_.transform(batch))
+        assert sum(map(len, fast._words)) <= 20_000
+        assert fast._grams.n_cells <= 30_000
+    _assert_same(fast.transform(hostile), model.char_vectorizer_.transform(hostile))
+
+
 def _assert_same(got: sparse.csr_matrix, expected: sparse.csr_matrix) -> None:
     """The same matrix, stored alike: the same entries in the same order, bit for bit."""
     assert got.shape == expected.shape

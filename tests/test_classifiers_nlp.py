@@ -3,6 +3,7 @@ text lemmatised once and remembered."""
 
 from __future__ import annotations
 
+import random
 import threading
 from functools import cache
 
@@ -12,7 +13,7 @@ from spacy.language import Language
 
 from classifiers import nlp
 from classifiers.corpus import load_seed
-from classifiers.nlp import LANGUAGES, analyse, norm_of, pipeline, strip_accents, tokens
+from classifiers.nlp import LANGUAGES, analyse, norm_of, strip_accents, tokens
 from classifiers.normalize import normalise
 
 EDGE = ["", " ", "\n\n", "a\nb  c", "don't can't n't", "ça n'est pas", "l'emploi d'été"]
@@ -127,7 +128,7 @@ def test_tokenisation_and_norms_are_as_before() -> None:
         toks = tokens(lang, text)
         assert " ".join(text[s:e] for s, e in zip(toks.starts, toks.ends, strict=True)) == split
         assert " ".join(toks.norms) == norms
-        assert [t.text for t in pipeline(lang).make_doc(text)] == split.split()
+        assert [t.text for t in spacy.blank(lang).make_doc(text)] == split.split()
 
 
 def test_first_use_from_many_threads(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -152,7 +153,28 @@ def test_remembered_tokens_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(nlp, "_analysers", {})
     for text in EDGE:
         assert _got(tokens("fr", text)) == _expected("fr", text)
-    assert len(nlp._analysers["fr"]._known) <= 5 + max(len(pipeline("fr")(t)) for t in EDGE)
+    assert len(nlp._analysers["fr"]._known) <= 5 + max(len(spacy.blank("fr")(t)) for t in EDGE)
+
+
+def test_hostile_long_tokens_do_not_grow_the_vocabulary_without_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(nlp, "MAX_KNOWN_CHARS", 50_000)
+    monkeypatch.setattr(nlp, "_analysers", {})
+    rng = random.Random(3)
+    ordinary = "Hostess wanted abroad, visa and flight paid, pay the fee on arrival"
+    before = _got(tokens("en", ordinary))
+    sizes = []
+    for _ in range(40):  # 40 ads of 30 distinct 300-character "words": 360,000 characters
+        words = ["".join(rng.choices("bcdfghjklmnpqrstvwxz", k=300)) for _ in range(30)]
+        toks = tokens("en", " ".join(words))
+        assert toks.norms == words
+        sizes.append(len(nlp._analysers["en"]._nlp.vocab.strings))
+    # The vocabulary started again each time it held about MAX_KNOWN_CHARS characters (it
+    # would have grown by all 1,200 words), and what the tokens read as did not change.
+    fresh = len(spacy.blank("en").vocab.strings)
+    assert max(sizes) - fresh < 50_000 // 300 + 30 + 100
+    assert _got(tokens("en", ordinary)) == before
 
 
 def test_pattern_words_get_the_same_norms() -> None:
