@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import spacy
 from spacy.attrs import IDX, IS_SPACE, LIKE_NUM, LOWER, NORM, ORTH
+from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import load_language_data, registry
 
@@ -166,11 +167,26 @@ def _breakable(text: str) -> str:
     return "".join(chars)
 
 
+# The lexeme attributes the analyser reads (NORM is set on the doc by ``analyse``).
+_READ_ATTRS = (LOWER, LIKE_NUM, IS_SPACE)
+
+
+def _tokenizer_pipeline(lang: str) -> Language:
+    """A blank pipeline whose new words get only the attributes read here. spaCy computes
+    about twenty for each word it has not seen (shape, prefix, suffix, stop word...), which
+    took most of the time a new word costs; the tokens are the same."""
+    nlp = spacy.blank(lang)
+    vocab: Any = nlp.vocab  # spaCy's stubs leave lex_attr_getters out
+    getters = vocab.lex_attr_getters
+    vocab.lex_attr_getters = {a: getters[a] for a in _READ_ATTRS if a in getters}
+    return nlp
+
+
 class _Analyser:
     def __init__(self, lang: str, lemmas: Mapping[str, Any] | None) -> None:
         self._lang = lang
-        # Its own pipeline, not pipeline(lang): its vocabulary is replaced when it grows big.
-        self._nlp = spacy.blank(lang)
+        # Its own pipeline: its vocabulary is replaced when it grows big.
+        self._nlp = _tokenizer_pipeline(lang)
         self._lemmas = lemmas
         # token text (as its hash) -> what Tokens holds about it
         self._known: dict[int, _Known] = {}
@@ -224,7 +240,7 @@ class _Analyser:
         with the old one keep it alive until they are dropped.)"""
         self._known = {}
         self._known_chars = 0
-        self._nlp = spacy.blank(self._lang)
+        self._nlp = _tokenizer_pipeline(self._lang)
 
 
 _analysers: dict[str, _Analyser] = {}
