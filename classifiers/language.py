@@ -22,6 +22,7 @@ other languages, emoji and numbers): see tests/test_classifiers_language.py.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -230,7 +231,7 @@ class LanguageIdentifier:
         if self._use_trigrams:
             for lang, i in _INDEX.items():
                 profile, floor = self._profiles[lang], self._floor[lang]
-                sums[i] = sum(profile.get(g, floor) for g in grams)
+                sums[i] = sum(map(profile.get, grams, itertools.repeat(floor)))
         found = (*votes, *sums, float(len(grams)))
         if len(word) > MAX_CACHED_WORD:
             return found

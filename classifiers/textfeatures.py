@@ -68,7 +68,7 @@ def char_wb_ngrams(word: str, min_n: int, max_n: int) -> list[str]:
         if len(padded) <= n:
             grams.append(padded)
             break
-        grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+        grams += [padded[i : i + n] for i in range(len(padded) - n + 1)]
     return grams
 
 
@@ -232,11 +232,10 @@ class FastTfidf:
         self._grams = _Rows()
 
     def _cells(self, word: str) -> list[int]:
-        found = Counter(
-            j
-            for j in map(self._vocab.get, char_wb_ngrams(word, self._min_n, self._max_n))
-            if j is not None
-        )
+        grams = char_wb_ngrams(word, self._min_n, self._max_n)
+        # Every step in C: an n-gram outside the vocabulary counts under -1, dropped after.
+        found = Counter(map(self._vocab.get, grams, itertools.repeat(-1)))
+        found.pop(-1, None)
         return [(j << _COUNT_BITS) | n for j, n in found.items()]
 
 
