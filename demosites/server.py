@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import signal
 import socket
 import sys
 import threading
@@ -218,7 +219,11 @@ def run(
     seed_dir: Path | None = None,
     verbose: bool = False,
 ) -> None:
-    """Serve until Ctrl-C, printing the URLs first."""
+    """Serve until Ctrl-C or SIGTERM, printing the URLs first."""
+    # Both stop it the same way, closing the servers. SIGINT is set explicitly: a process
+    # started in the background by a non-interactive shell inherits it ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with DemoSites(host, port, seed_dir, verbose) as sites:
         try:  # the banner too: a Ctrl-C right after it must still stop cleanly
             print(describe(sites), flush=True)

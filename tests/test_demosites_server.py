@@ -531,7 +531,8 @@ def test_social_pages_link_only_to_pages_that_exist(sites: DemoSites) -> None:
 # --- python -m demosites ----------------------------------------------------------------------
 
 
-def test_module_serves_until_interrupted(seed: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_module_serves_until_interrupted(seed: Path, stop: signal.Signals) -> None:
     command = [sys.executable, "-m", "demosites", "--port", "0", "--seed-dir", str(seed)]
     with subprocess.Popen(
         command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -549,7 +550,7 @@ def test_module_serves_until_interrupted(seed: Path) -> None:
             assert "/jobboard/" in banner
             assert "Disallow: /classifieds/private/" in fetch(match.group(1) + "/robots.txt")[2]
         finally:
-            process.send_signal(signal.SIGINT)
+            process.send_signal(stop)
             out, err = process.communicate(timeout=20)
     assert process.returncode == 0, err
     assert "Stopped." in out and err == ""
