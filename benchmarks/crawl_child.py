@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.misc import load_object
@@ -59,6 +60,17 @@ def stats_class(settings: Settings) -> type[StatsCollector]:
     class KeepingStats(base):  # type: ignore[misc,valid-type]
         def __init__(self, crawler: Crawler) -> None:
             super().__init__(crawler)
+            # This process's CPU between spider open and close: the crawl's share, without
+            # start-up and shut-down.
+            crawler.signals.connect(self._cpu_at_open, signal=signals.spider_opened)
+            crawler.signals.connect(self._cpu_at_close, signal=signals.spider_closed)
+
+        def _cpu_at_open(self) -> None:
+            self.set_value("bench/crawl_process_cpu_at_open", time.process_time())
+
+        def _cpu_at_close(self) -> None:
+            opened = self.get_value("bench/crawl_process_cpu_at_open", time.process_time())
+            self.set_value("bench/crawl_process_cpu_seconds", time.process_time() - opened)
 
         def _persist_stats(self, stats: dict[str, Any]) -> None:
             super()._persist_stats(stats)

@@ -4,9 +4,9 @@ crawl's own process (Scrapy is single-threaded) spends its core on fetching and 
 The two talk over a pipe in JSON (never pickle: ads are scraped content). The crawl sends
 ``{"op": "batch", "id": N, "items": [...]}`` and finally ``{"op": "close"}``; the worker
 answers ``ready`` once its model is loaded, ``done``/``failed`` per batch and ``closed`` with
-the number of ads indexed. A worker whose parent dies sees the pipe close and exits; what it
-committed stays, and ads it had not stored are not marked fetched, so the next crawl fetches
-them again.
+the number of ads indexed and the CPU seconds it spent after ``ready``. A worker whose parent
+dies sees the pipe close and exits; what it committed stays, and ads it had not stored are not
+marked fetched, so the next crawl fetches them again.
 """
 
 from __future__ import annotations
@@ -84,12 +84,14 @@ def worker_main(conn: Connection, settings_json: str, steps_json: str, parent: i
     # the crawl process needs.
     threadpool_limits(limits=1)
     _send(conn, {"op": "ready", "model_version": version})
+    ready_cpu = time.process_time()
     try:
         while True:
             message = _receive(conn)
             if message["op"] == "close":
                 ingest.close()
-                _send(conn, {"op": "closed", "indexed": ingest.indexed})
+                cpu = time.process_time() - ready_cpu
+                _send(conn, {"op": "closed", "indexed": ingest.indexed, "cpu_seconds": cpu})
                 return
             if message["op"] != "batch":
                 raise WorkerError(f"unknown op {message['op']!r}")
@@ -134,6 +136,7 @@ class WorkerClient:
         self._next_id = 0
         self.model_version: str | None = None
         self.indexed = 0
+        self.cpu_seconds = 0.0  # the worker's, from ready to closed: its share of the crawl
 
     def start(self, on_reply: OnReply) -> None:
         """Blocks until the worker has loaded what it needs (the model may be trained on a
@@ -223,6 +226,7 @@ class WorkerClient:
                 return
             if message["op"] == "closed":
                 self.indexed = int(message.get("indexed", 0))
+                self.cpu_seconds = float(message.get("cpu_seconds", 0.0))
                 on_reply(message)
                 return
             on_reply(message)

@@ -72,3 +72,9 @@ def test_both_crawlers_fetch_every_page_and_lurewatch_stores_every_ad(
         assert result["max_rss_kb"] > 0
     assert bare["stored_ads"] is None
     assert lure["stored_ads"] == 60
+    for result in (bare, lure):
+        # The crawl process's CPU between spider open and close is part of its whole life's.
+        (stats,) = result["stats"]
+        assert 0 < stats["bench/crawl_process_cpu_seconds"] < result["cpu_seconds"]
+    assert lure["stats"][0]["lurewatch/ingest_worker_cpu_seconds"] > 0
+    assert "lurewatch/ingest_worker_cpu_seconds" not in bare["stats"][0]

@@ -68,6 +68,7 @@ def test_a_batch_comes_back_scored_stored_and_indexed(trained_settings: Settings
     client.close()
     assert replies.get(timeout=10)["op"] == "closed"
     assert client.indexed == 2  # indexed once at close, after the batch size was never reached
+    assert 0 < client.cpu_seconds < 120  # its work after ready: scoring three ads, the index
 
     store = Store(trained_settings)
     stored = store.get_many([hostess.id, cook.id])

@@ -112,6 +112,10 @@ class IngestWorkerPipeline:
         if last:
             await asyncio.to_thread(client.close)
             self._count("lurewatch/ads_indexed", client.indexed)
+            if self.crawler.stats is not None:
+                self.crawler.stats.set_value(
+                    "lurewatch/ingest_worker_cpu_seconds", round(client.cpu_seconds, 3)
+                )
 
     async def process_item(self, item: Item) -> Item:
         if self._failed is not None:
