@@ -131,18 +131,10 @@ def main(argv: list[str] | None = None) -> int:
         "run_seconds": seconds,
         "max_rss_kb": usage.ru_maxrss,
         "cpu_seconds": usage.ru_utime + usage.ru_stime,
-        "sys_seconds": usage.ru_stime,
-        # The ingest worker and any browser, once the crawl has waited for them.
-        "children_cpu_seconds": _children_cpu(),
         "stored_ads": stored_ads(settings) if args.kind == "lurewatch" else None,
     }
     args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     return 0
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 if __name__ == "__main__":
