@@ -80,6 +80,9 @@ DOWNLOADER_MIDDLEWARES = {
     # encoding labels (crawlers/downloadermiddlewares/guard.py). Between retry and the failure
     # reporter: sees decoded bodies and size-cap cancellations, and reports them by their kind.
     "crawlers.downloadermiddlewares.guard.PageGuard": 545,
+    # Scrapy's decompression, with a gzip bomb reported like the pages above.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawlers.downloadermiddlewares.guard.DecompressionGuard": 590,
     # Redirect loops, seen before RedirectMiddleware (600) follows them 20 times and says nothing.
     "crawlers.downloadermiddlewares.guard.RedirectLoopGuard": 650,
 }

@@ -16,8 +16,13 @@ Two middlewares, because they must sit on either side of Scrapy's own:
 - ``RedirectLoopGuard`` (650): outside RedirectMiddleware (600), which sees a loop only as
   "max redirections reached" after REDIRECT_MAX_TIMES hops, and reports it to no one.
 
-Scrapy's own lines about the same pages ("... larger than download max size ...", and the warn
-size line before it) are left out of the log while a guard runs, as is the retry middleware's
+And ``DecompressionGuard`` in HttpCompression's own place (590): Scrapy's middleware, whose
+refusal of a body that decompresses past DOWNLOAD_MAXSIZE (a gzip bomb) goes straight to the
+spider's errback, past every other middleware; here it is reported as ``too-large`` too.
+
+Scrapy's own lines about the same pages ("... larger than download max size ...", "...
+exceeded DOWNLOAD_MAXSIZE ... during decompression", and the warn size line before them) are
+left out of the log while a guard runs, as is the retry middleware's
 "Gave up retrying" line for download errors, which the spider reports itself. ``LUREWATCH_GUARD
 = False`` turns all of this off (for benchmarks against a bare spider).
 """
@@ -31,6 +36,7 @@ from urllib.parse import urljoin
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Response
 from w3lib.url import safe_url_string
@@ -127,6 +133,40 @@ class PageGuard(_Guard):
             raise self.skip(request, "too-large", f"too large: over DOWNLOAD_MAXSIZE={maxsize}")
 
 
+class DecompressionGuard(HttpCompressionMiddleware):
+    """Scrapy's HttpCompressionMiddleware (it replaces it), with a gzip bomb reported as a
+    skipped page. Without the guard (``LUREWATCH_GUARD = False``) it is Scrapy's, unchanged."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler=crawler)
+        self.guard = _Guard(crawler) if _enabled(crawler) else None
+        self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("COMPRESSION_ENABLED"):
+            raise NotConfigured("COMPRESSION_ENABLED is False")
+        return cls(crawler)
+
+    # Without the deprecated spider argument Scrapy's own method still takes.
+    def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest:
+            # Scrapy refuses a response here for one reason only: its body decompressed
+            # past DOWNLOAD_MAXSIZE.
+            if self.guard is None:
+                raise
+            maxsize = int(request.meta.get("download_maxsize", self.maxsize))
+            reason = (
+                f"too large once decompressed: {len(response.body)} bytes that grow past"
+                f" DOWNLOAD_MAXSIZE={maxsize}"
+            )
+            raise self.guard.skip(request, "too-large", reason) from None
+
+
 class RedirectLoopGuard(_Guard):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
@@ -187,6 +227,7 @@ class _QuietDuplicates(logging.Filter):
         "scrapy.core.downloader.handlers.http11",
         "scrapy.core.downloader.handlers._base_streaming",
         "scrapy.downloadermiddlewares.retry",
+        "scrapy.downloadermiddlewares.httpcompression",
     )
 
     def __init__(self) -> None:
@@ -219,6 +260,8 @@ class _QuietDuplicates(logging.Filter):
         message = str(record.msg)
         if "larger than download max size" in message:
             return False  # PageGuard says "skipped <url>: too large"
+        if "during decompression" in message and "DOWNLOAD_MAXSIZE" in message:
+            return False  # DecompressionGuard says "skipped <url>: too large once decompressed"
         if "larger than download warn size" in message or (
             message.startswith("Gave up retrying") and _reason_is_exception(record.args)
         ):

@@ -1,9 +1,10 @@
 """Keeps, for evidence capture, what a response was like when it arrived.
 
-Scrapy's HttpCompressionMiddleware (590) decodes gzip/deflate/br/zstd bodies and deletes the
-Content-Encoding header. This middleware sits just outside it (595), so on the way in it sees the
-headers as the server sent them, and the time the response arrived. ``crawlers.evidence`` reads
-them from ``response.meta[RECEIVED_KEY]`` to record the original headers and note the decoding.
+Scrapy's HttpCompressionMiddleware (590; here as ``guard.DecompressionGuard``) decodes
+gzip/deflate/br/zstd bodies and deletes the Content-Encoding header. This middleware sits just
+outside it (595), so on the way in it sees the headers as the server sent them, and the time the
+response arrived. ``crawlers.evidence`` reads them from ``response.meta[RECEIVED_KEY]`` to record
+the original headers and note the decoding.
 """
 
 from __future__ import annotations

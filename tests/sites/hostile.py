@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -43,6 +44,7 @@ NORMAL_ADS = {
 SKIPPED = {
     "/big.html": "too-large",
     "/big-declared.html": "too-large",
+    "/bomb.html": "too-large",
     "/bin/image.html": "not-html",
     "/bin/archive.html": "not-html",
     "/bin/noise.html": "not-html",
@@ -353,7 +355,7 @@ class _Pages:
             "/loop/self.html": "/loop/self.html",
         }
         linked = [p for p in self.static if p != "/robots.txt"]
-        extra = ["/big.html", "/big-declared.html", "/stall.html", "/loop/a.html"]
+        extra = ["/big.html", "/big-declared.html", "/bomb.html", "/stall.html", "/loop/a.html"]
         extra += ["/loop/self.html", "/loop/chain/1.html", f"/calendar?date={CALENDAR_START}"]
         self.static["/"] = (HTML, _listing(linked + extra))
 
@@ -378,6 +380,8 @@ def _handler(site: HostileSite, pages: _Pages, stop: threading.Event, stall: flo
                     self._redirect(f"/loop/chain/{number + 1}.html")
                 elif path in ("/big.html", "/big-declared.html"):
                     self._big(declared=path == "/big-declared.html")
+                elif path == "/bomb.html":
+                    self._bomb()
                 elif path == "/stall.html":
                     self._stall()
                 elif path.startswith("/calendar"):
@@ -417,6 +421,15 @@ def _handler(site: HostileSite, pages: _Pages, stop: threading.Event, stall: flo
                 self.wfile.write(chunk)
                 sent += len(chunk)
 
+        def _bomb(self) -> None:
+            body = _gzip_bomb()
+            self.send_response(200)
+            self.send_header("Content-Type", HTML)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
         def _stall(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", HTML)
@@ -430,6 +443,16 @@ def _handler(site: HostileSite, pages: _Pages, stop: threading.Event, stall: flo
             pass
 
     return Handler
+
+
+@cache
+def _gzip_bomb() -> bytes:
+    """A page of about 200 KB that gzip-decompresses to BIG_BYTES of HTML."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: the gzip format
+    line = b"<p>" + b"Unzip me and I fill your memory. " * 30 + b"</p>\n"
+    parts = [packer.compress(b"<html><body><h1>Small download</h1>")]
+    parts += [packer.compress(line) for _ in range(BIG_BYTES // len(line) + 1)]
+    return b"".join([*parts, packer.flush()])
 
 
 @contextmanager
