@@ -66,10 +66,10 @@ def stats_class(settings: Settings) -> type[StatsCollector]:
             crawler.signals.connect(self._cpu_at_close, signal=signals.spider_closed)
 
         def _cpu_at_open(self) -> None:
-            self.set_value("bench/crawl_process_cpu_at_open", time.process_time())
+            self._opened_cpu = time.process_time()
 
         def _cpu_at_close(self) -> None:
-            opened = self.get_value("bench/crawl_process_cpu_at_open", time.process_time())
+            opened = getattr(self, "_opened_cpu", time.process_time())
             self.set_value("bench/crawl_process_cpu_seconds", time.process_time() - opened)
 
         def _persist_stats(self, stats: dict[str, Any]) -> None:

@@ -23,7 +23,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 # The per-word n-gram cache starts again past any of these: distinct words, their characters
 # and their n-gram cells. Counting words alone left hostile text free to fill it with 100,000
-# words of thousands of characters each (gigabytes); about 60 MB at most now.
+# words of thousands of characters each (gigabytes); now it holds at most CACHE_CHARS
+# characters of words and CACHE_CELLS 8-byte cells (in arrays grown by doubling).
 CACHE_WORDS = 100_000
 CACHE_CHARS = 2_000_000
 CACHE_CELLS = 4_000_000
@@ -204,11 +205,7 @@ class FastTfidf:
         if len(rows) and rows.min() < 0:
             new = list(dict.fromkeys([words[i] for i in np.flatnonzero(rows < 0).tolist()]))
             chars = sum(map(len, new))
-            if (
-                len(index) + len(new) > CACHE_WORDS
-                or self._word_chars + chars > CACHE_CHARS
-                or self._grams.n_cells > CACHE_CELLS
-            ):
+            if self._over(len(new), chars):
                 self._clear_words()
                 index = self._words
                 new = list(dict.fromkeys(words))
@@ -218,13 +215,17 @@ class FastTfidf:
             self._word_chars += chars
             rows = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
         cells, per_word = self._grams.gather(rows)
-        if (  # one batch held more than the cache keeps
-            len(index) > CACHE_WORDS
-            or self._word_chars > CACHE_CHARS
-            or self._grams.n_cells > CACHE_CELLS
-        ):
+        if self._over():  # one batch held more than the cache keeps
             self._clear_words()
         return cells, per_word
+
+    def _over(self, more_words: int = 0, more_chars: int = 0) -> bool:
+        """Whether the word cache, with this many more words and characters, is past a limit."""
+        return (
+            len(self._words) + more_words > CACHE_WORDS
+            or self._word_chars + more_chars > CACHE_CHARS
+            or self._grams.n_cells > CACHE_CELLS
+        )
 
     def _clear_words(self) -> None:
         self._words = {}

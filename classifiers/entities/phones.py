@@ -37,8 +37,8 @@ from core.ad import Entity
 
 # phonenumbers compiles its metadata's regular expressions on every use and relies on the re
 # module's cache, which holds 512: numbers read against several regions push each other's
-# patterns out, and recompiling them took about 90 µs an ad. Its own cache keeps every
-# pattern it has compiled (bounded by its metadata). Older releases have no such cache.
+# patterns out, and they are compiled again and again. Its own cache keeps every pattern it
+# has compiled (bounded by its metadata). Older releases have no such cache.
 _enable_pattern_cache = getattr(phonenumbers, "enable_pattern_cache", None)
 if _enable_pattern_cache is not None:
     _enable_pattern_cache()

@@ -8,17 +8,16 @@ runs and its errback knows the page was already reported. A page whose label lie
 encoding (Windows-1252 sent as UTF-8, or the reverse) is not skipped but read with the encoding
 it really has.
 
-Two middlewares, because they must sit on either side of Scrapy's own:
+Three middlewares, each in its place among Scrapy's own:
 
 - ``PageGuard`` (545): between the retry middleware (550) and the failed-page reporter (540), so
   it sees bodies after HttpCompression (590) has decoded them, and downloads that Scrapy cancelled
   at DOWNLOAD_MAXSIZE, before the reporter files them as "other".
 - ``RedirectLoopGuard`` (650): outside RedirectMiddleware (600), which sees a loop only as
   "max redirections reached" after REDIRECT_MAX_TIMES hops, and reports it to no one.
-
-And ``DecompressionGuard`` in HttpCompression's own place (590): Scrapy's middleware, whose
-refusal of a body that decompresses past DOWNLOAD_MAXSIZE (a gzip bomb) goes straight to the
-spider's errback, past every other middleware; here it is reported as ``too-large`` too.
+- ``DecompressionGuard`` in HttpCompression's own place (590): Scrapy's middleware, whose
+  refusal of a body that decompresses past DOWNLOAD_MAXSIZE (a gzip bomb) goes straight to the
+  spider's errback, past every other middleware; here it is reported as ``too-large`` too.
 
 Scrapy's own lines about the same pages ("... larger than download max size ...", "...
 exceeded DOWNLOAD_MAXSIZE ... during decompression", and the warn size line before them) are
