@@ -160,10 +160,11 @@ def test_a_killed_crawl_resumes_without_losing_or_repeating_ads(
     assert store.count() == 40
     for number in range(1, 41):
         assert stored(trained_settings, site, number).versions == 1
-    # It continued where it was: ads stored before the kill are not fetched again (but one
-    # killed between the store's commit and the seen-store's may be).
+    # It continued where it was: ads stored before the kill are not fetched again, except
+    # those the ingest worker had stored whose reply the killed crawl never read (its page is
+    # marked fetched only then): the batch in flight, a few ads with two requests at a time.
     refetched = {path for path in site.hits if path.endswith(".html")}
-    assert len(refetched & stored_before) <= 1
+    assert len(refetched & stored_before) <= 4
     assert refetched | fetched_before >= {f"/ads/{n}.html" for n in range(1, 41)}
     assert resumed["ads_new"] + len(fetched_before) >= 40
     seen = SqliteSeenStore(trained_settings.crawl_dir / "seen.sqlite", "check")
