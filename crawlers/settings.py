@@ -83,8 +83,10 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's decompression, with a gzip bomb reported like the pages above.
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawlers.downloadermiddlewares.guard.DecompressionGuard": 590,
-    # Redirect loops, seen before RedirectMiddleware (600) follows them 20 times and says nothing.
+    # Redirect loops, seen before RedirectMiddleware (600) follows them 20 times and says nothing;
+    # meta refresh loops likewise before MetaRefreshMiddleware (580), on the decoded page.
     "crawlers.downloadermiddlewares.guard.RedirectLoopGuard": 650,
+    "crawlers.downloadermiddlewares.guard.MetaRefreshLoopGuard": 585,
 }
 LUREWATCH_GUARD = True  # False: no guards (benchmarks against a bare spider)
 

@@ -147,6 +147,8 @@ def test_sizes_redirects_and_the_calendar_trap_are_bounded(crawl: Crawl) -> None
     assert site.requests.count("/big.html") == site.requests.count("/big-declared.html") == 1
     assert site.requests.count("/loop/a.html") == site.requests.count("/loop/b.html") == 1
     assert site.requests.count("/loop/self.html") == 1
+    assert site.requests.count("/refresh/a.html") == site.requests.count("/refresh/b.html") == 1
+    assert site.requests.count("/ads/drivers.html") == 1  # reloads itself: read, not followed
     assert len(site.requested("/loop/chain/")) == 21  # REDIRECT_MAX_TIMES = 20
     calendar = site.requested("/calendar")
     assert 2 * PER_PATTERN < len(calendar) <= CALENDAR_BOUND

@@ -1,5 +1,5 @@
 """Pages the spider must never see: binary data served as text/html, pages over the size cap,
-text no decoding makes readable, redirect loops.
+text no decoding makes readable, redirect and meta refresh loops.
 
 Each such page gets ONE warning line, ``skipped <url>: <reason>``, one
 ``crawlers.signals.page_failed`` (kinds ``not-html``, ``too-large``, ``bad-encoding``,
@@ -8,13 +8,15 @@ runs and its errback knows the page was already reported. A page whose label lie
 encoding (Windows-1252 sent as UTF-8, or the reverse) is not skipped but read with the encoding
 it really has.
 
-Three middlewares, each in its place among Scrapy's own:
+Four middlewares, each in its place among Scrapy's own:
 
 - ``PageGuard`` (545): between the retry middleware (550) and the failed-page reporter (540), so
   it sees bodies after HttpCompression (590) has decoded them, and downloads that Scrapy cancelled
   at DOWNLOAD_MAXSIZE, before the reporter files them as "other".
 - ``RedirectLoopGuard`` (650): outside RedirectMiddleware (600), which sees a loop only as
   "max redirections reached" after REDIRECT_MAX_TIMES hops, and reports it to no one.
+- ``MetaRefreshLoopGuard`` (585): the same for meta refresh loops, outside
+  MetaRefreshMiddleware (580); a page whose refresh points at itself is read as it is.
 - ``DecompressionGuard`` in HttpCompression's own place (590): Scrapy's middleware, whose
   refusal of a body that decompresses past DOWNLOAD_MAXSIZE (a gzip bomb) goes straight to the
   spider's errback, past every other middleware; here it is reported as ``too-large`` too.
@@ -38,6 +40,7 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Response
+from scrapy.utils.response import get_meta_refresh
 from w3lib.url import safe_url_string
 
 from crawlers.downloadermiddlewares.sniff import (
@@ -166,16 +169,15 @@ class DecompressionGuard(HttpCompressionMiddleware):
             raise self.guard.skip(request, "too-large", reason) from None
 
 
-class RedirectLoopGuard(_Guard):
+class _LoopGuard(_Guard):
+    """Skips a page whose redirect (``_redirect_target``) goes back along its own chain."""
+
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.max_redirects = crawler.settings.getint("REDIRECT_MAX_TIMES")
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        if not _enabled(crawler) or not crawler.settings.getbool("REDIRECT_ENABLED"):
-            raise NotConfigured("LUREWATCH_GUARD or REDIRECT_ENABLED is False")
-        return cls(crawler)
+    def _redirect_target(self, request: Request, response: Response) -> str | None:
+        raise NotImplementedError
 
     def process_response(self, request: Request, response: Response) -> Response:
         target = self._redirect_target(request, response)
@@ -195,6 +197,14 @@ class RedirectLoopGuard(_Guard):
             raise self.skip(request, "redirect-loop", reason)
         return response
 
+
+class RedirectLoopGuard(_LoopGuard):
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not _enabled(crawler) or not crawler.settings.getbool("REDIRECT_ENABLED"):
+            raise NotConfigured("LUREWATCH_GUARD or REDIRECT_ENABLED is False")
+        return cls(crawler)
+
     def _redirect_target(self, request: Request, response: Response) -> str | None:
         """Where RedirectMiddleware would send ``request`` next, or None if it would not."""
         if response.status not in REDIRECT_STATUSES or b"Location" not in response.headers:
@@ -212,6 +222,47 @@ class RedirectLoopGuard(_Guard):
         if location.startswith(b"//"):
             location = request.url.split(":", 1)[0].encode() + b":" + location
         return _defrag(urljoin(request.url, safe_url_string(location)))
+
+
+class MetaRefreshLoopGuard(_LoopGuard):
+    """The same for ``<meta http-equiv="refresh">``, which MetaRefreshMiddleware (580)
+    follows like a redirect and, in a loop, gives up on after REDIRECT_MAX_TIMES hops without a
+    word. Between it and HttpCompression (590), so it reads the page decoded."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.ignore_tags = crawler.settings.getlist("METAREFRESH_IGNORE_TAGS")
+        self.max_delay = crawler.settings.getint("METAREFRESH_MAXDELAY")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not _enabled(crawler) or not crawler.settings.getbool("METAREFRESH_ENABLED"):
+            raise NotConfigured("LUREWATCH_GUARD or METAREFRESH_ENABLED is False")
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if self._redirect_target(request, response) == _defrag(request.url):
+            # A page that reloads itself ("refresh every 30 s"): read it as it is. Followed,
+            # it would be fetched again REDIRECT_MAX_TIMES times and then dropped unread.
+            request.meta["dont_redirect"] = True
+            return response
+        return super().process_response(request, response)
+
+    def _redirect_target(self, request: Request, response: Response) -> str | None:
+        """Where MetaRefreshMiddleware would send ``request`` next, or None if it would not."""
+        if (
+            request.meta.get("dont_redirect")
+            or request.method == "HEAD"
+            or not isinstance(response, HtmlResponse)
+        ):
+            return None
+        # Read once: MetaRefreshMiddleware gets the same answer from Scrapy's cache.
+        delay, url = get_meta_refresh(response, ignore_tags=self.ignore_tags)
+        if url is None or delay is None or delay >= self.max_delay:
+            return None
+        if not url.startswith(("http://", "https://")):
+            return None
+        return _defrag(url)
 
 
 def _defrag(url: str) -> str:

@@ -39,6 +39,7 @@ NORMAL_ADS = {
     "/ads/cleaners.html": "Office cleaners in Rotterdam",
     "/ads/pickers.html": "Warehouse pickers for a night shift",
     "/ads/cooks.html": "Line cooks for a hotel kitchen",
+    "/ads/drivers.html": "Delivery drivers, own van provided",  # reloads itself every 30 s
 }
 # Pages that must be skipped, with the kind of failure the crawler reports for each.
 SKIPPED = {
@@ -52,6 +53,7 @@ SKIPPED = {
     "/loop/a.html": "redirect-loop",
     "/loop/self.html": "redirect-loop",
     "/loop/chain/1.html": "redirect-loop",
+    "/refresh/a.html": "redirect-loop",  # meta refresh to b, which refreshes back to a
     "/stall.html": "timeout",
 }
 
@@ -115,6 +117,14 @@ def _normal_ads() -> dict[str, bytes]:
                 "Experienced line cooks for a four-star hotel kitchen in Graz, breakfast and"
                 " dinner service, staff meals included. Повар — приветствуется опыт."
             ),
+        ),
+        "/ads/drivers.html": ad_page(
+            NORMAL_ADS["/ads/drivers.html"],
+            _prose(
+                "Parcel delivery drivers for routes around Antwerp, a van and fuel card"
+                " provided, a category B licence is enough. Start next Monday."
+            ),
+            head='<meta http-equiv="refresh" content="30; url=/ads/drivers.html">',
         ),
     }
     return {path: page.encode("utf-8") for path, page in pages.items()}
@@ -343,6 +353,10 @@ class _Pages:
         for path, body in _binaries().items():
             self.static[path] = (HTML, body)
         self.static["/xss/markup.html"] = (HTML, XSS_MARKUP.encode("utf-8"))
+        for here, there in (("a", "b"), ("b", "a")):
+            refresh = f'<meta http-equiv="refresh" content="0; url=/refresh/{there}.html">'
+            page = ad_page(f"Moved to {there}", "<p>One moment.</p>", head=refresh)
+            self.static[f"/refresh/{here}.html"] = (HTML, page.encode("utf-8"))
         self.static["/xss/jsonld.html"] = (
             HTML,
             ad_page(
@@ -354,7 +368,7 @@ class _Pages:
             "/loop/b.html": "/loop/a.html",
             "/loop/self.html": "/loop/self.html",
         }
-        linked = [p for p in self.static if p != "/robots.txt"]
+        linked = [p for p in self.static if p not in ("/robots.txt", "/refresh/b.html")]
         extra = ["/big.html", "/big-declared.html", "/bomb.html", "/stall.html", "/loop/a.html"]
         extra += ["/loop/self.html", "/loop/chain/1.html", f"/calendar?date={CALENDAR_START}"]
         self.static["/"] = (HTML, _listing(linked + extra))
