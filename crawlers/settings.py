@@ -134,6 +134,9 @@ EXTENSIONS = {
     "crawlers.extensions.runlog.RunLogExtension": 520,
     "crawlers.extensions.adstats.AdStats": 500,
     "crawlers.extensions.progress.CrawlProgress": 510,
+    # A resumed crawl asks the case store which pages the stopped one had claimed are
+    # stored already (crawlers.signals.stored_pages): those are not fetched again.
+    "index.storedpages.StoredPagesLookup": 530,
 }
 
 ITEM_PIPELINES = {

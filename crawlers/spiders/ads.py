@@ -56,7 +56,7 @@ from crawlers.links import (
     page_links,
 )
 from crawlers.render import render_meta, require_chromium
-from crawlers.signals import page_failed
+from crawlers.signals import StoredPage, page_failed, stored_pages
 from crawlers.spidermiddlewares.claims import UNCLAIMED
 from crawlers.spidermiddlewares.pagination import NEXT_PAGE
 from crawlers.spiders.arguments import (
@@ -73,6 +73,8 @@ KIND = "lurewatch_kind"  # PageKind the request was claimed as
 UNLISTED_SINCE = "lurewatch_unlisted_since"  # set when re-checking an ad gone from listings
 GONE = (404, 410)
 MAX_ROBOTS_SITEMAPS = 100
+# Pending pages of a stopped crawl looked up in the case store at a time.
+RESUME_CHUNK = 500
 # Detail pages go first: they hold the ads, and listings only grow the queue.
 PRIORITY: dict[str, int] = {"detail": 10, "feed": 5, "sitemap": 5, "listing": 0}
 
@@ -190,7 +192,7 @@ class AdsSpider(Spider):
             request = self._request(url, self._known_kind(url), force=True)
             if request is not None:
                 yield request
-        resumed = self.seen.pending(self.source.name)
+        resumed = self._not_stored(self.seen.pending(self.source.name), now)
         rest: Iterable[str] = self.seen.known(self.source.name) if self.revisit else ()
         for url in _chain(resumed, rest, self.seen.due(self.source.name, now)):
             kind = self._known_kind(url)
@@ -199,6 +201,52 @@ class AdsSpider(Spider):
             request = self._request(url, kind, force=self.revisit)
             if request is not None:
                 yield request
+
+    def _not_stored(self, pending: Iterable[str], now: float) -> Iterator[str]:
+        """The pages a stopped crawl had claimed, less those whose ad the case store got after
+        the page was last marked: that crawl died between storing the ad and marking its page
+        (the ingest worker stores a batch, then replies). Those are marked now, not fetched
+        and stored again."""
+        marked = 0
+        for chunk in _batches(pending, RESUME_CHUNK):
+            stored = self._stored_pages(chunk)
+            for url in chunk:
+                page = stored.get(url)
+                if page is not None and self._mark_stored(url, page, now):
+                    marked += 1
+                else:
+                    yield url
+        if marked:
+            self.logger.info(
+                "%d pages of the stopped crawl were already stored: marked fetched, not fetched"
+                " again",
+                marked,
+            )
+            self.crawler.stats.inc_value("lurewatch/resumed_already_stored", marked)
+
+    def _stored_pages(self, urls: list[str]) -> dict[str, StoredPage]:
+        found: dict[str, StoredPage] = {}
+        # A receiver that fails is logged by Scrapy; its pages are then fetched again.
+        for _, response in self.crawler.signals.send_catch_log(signal=stored_pages, urls=urls):
+            if isinstance(response, dict):
+                found.update(response)
+        return found
+
+    def _mark_stored(self, url: str, page: StoredPage, now: float) -> bool:
+        state = self.seen.get(url)
+        if state is None:
+            return False
+        # Stored after the page was last marked (both clocks are this machine's; the store
+        # keeps whole seconds, so a doubt falls on the side of fetching again).
+        last = -math.inf if state.last_fetched is None else state.last_fetched
+        if page.removed_at is not None and page.removed_at > last:
+            self.seen.removed(url, now)
+            return True
+        if page.last_stored > last:
+            revisit = math.inf if state.kind == "post" else self.source.detail_revisit
+            self.seen.fetched(url, now, page.status, page.last_stored + revisit, state.kind)
+            return True
+        return False
 
     def _sweep_unlisted(self, now: float) -> Iterator[Request | AdRemoved]:
         """Ads missing from the last complete listing walk for longer than the grace period:
@@ -564,6 +612,17 @@ def _freeze_loaded_objects() -> None:
 
 def _render_mode(value: bool | str) -> bool | None:
     return None if value == "auto" else bool(value)
+
+
+def _batches(urls: Iterable[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for url in urls:
+        batch.append(url)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _chain(*iterables: Iterable[str]) -> Iterator[str]:
