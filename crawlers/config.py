@@ -51,3 +51,17 @@ def scrapy_settings_from(settings: Settings) -> dict[str, Any]:
             "args": list(CHROMIUM_ARGS),
         },
     }
+
+
+INGEST_WORKER_PIPELINE = "index.pipelines.worker.IngestWorkerPipeline"
+INGEST_STEPS = ("LUREWATCH_CLASSIFY", "LUREWATCH_STORE", "LUREWATCH_INDEX")
+
+
+def ingest_in_worker(scrapy_settings: BaseSettings) -> bool:
+    """Whether the ingest worker pipeline runs (and so writes the evidence of the ads it gets):
+    ``LUREWATCH_INGEST_WORKER`` on, the pipeline listed, and a step for it to do."""
+    if not scrapy_settings.getbool("LUREWATCH_INGEST_WORKER", False):
+        return False
+    if scrapy_settings.getwithbase("ITEM_PIPELINES").get(INGEST_WORKER_PIPELINE) is None:
+        return False
+    return any(scrapy_settings.getbool(step, True) for step in INGEST_STEPS)

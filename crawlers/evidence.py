@@ -4,6 +4,12 @@
     ad.captures = capturer.capture(response)               # for every ad (or removal) page
     ad.captures = await capturer.capture_async(response)   # the same, from an async callback
 
+With the ingest worker on (``crawlers.config.ingest_in_worker``), ``capture`` writes nothing:
+it returns ``PendingCaptures``, an empty list that carries the fetch, and the worker writes the
+files before it stores the ad and sends the captures back (the crawl's own core is the one
+that runs out first). The items of one page share one ``PendingCaptures``, as they share the
+captures otherwise.
+
 Plain responses are stored as a WARC of the HTTP exchange; rendered responses as a WARC of the
 navigation response (or of the DOM when the browser did not keep it), the DOM, and the
 screenshot when one was taken. Each fetch also gets a manifest; see docs/evidence.md.
@@ -12,6 +18,7 @@ screenshot when one was taken. Each fetch also gets a manifest; see docs/evidenc
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +33,7 @@ from scrapy.settings import BaseSettings
 from core.ad import Capture
 from core.evidence import EvidenceStore, FetchRecord, capture_fetch, settings_digest
 from core.settings import Settings
-from crawlers.config import lurewatch_settings
+from crawlers.config import ingest_in_worker, lurewatch_settings
 from crawlers.downloadermiddlewares.received import RECEIVED_KEY, ReceivedMiddleware
 from crawlers.render import rendered_capture
 
@@ -71,10 +78,30 @@ NO_HTTP_NOTE = "the browser did not keep the page's HTTP response; the WARC hold
 DOM_DROPPED_NOTE = "the rendered DOM was over the size cap and was not kept"
 
 
+_pending_keys = itertools.count(1)
+
+
+class PendingCaptures(list[Capture]):
+    """The captures of a fetch whose files the ingest worker writes: empty until it has, and
+    carrying the fetch. ``key`` is unique in this process, so the worker writes a page shared
+    by several items (channel posts) once, whichever batches they arrive in."""
+
+    def __init__(self, fetch: FetchRecord) -> None:
+        super().__init__()
+        self.fetch = fetch
+        self.key = next(_pending_keys)
+
+
 class ResponseCapturer:
     def __init__(
-        self, settings: Settings, scrapy_settings: BaseSettings, store: EvidenceStore | None = None
+        self,
+        settings: Settings,
+        scrapy_settings: BaseSettings,
+        store: EvidenceStore | None = None,
+        *,
+        deferred: bool = False,
     ) -> None:
+        self.deferred = deferred
         # fsync on a thread: a crawl should not wait for the disk on every page.
         self.store = store or EvidenceStore(
             settings.evidence_dir,
@@ -92,7 +119,11 @@ class ResponseCapturer:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        capturer = cls(lurewatch_settings(crawler.settings), crawler.settings)
+        capturer = cls(
+            lurewatch_settings(crawler.settings),
+            crawler.settings,
+            deferred=ingest_in_worker(crawler.settings),
+        )
         crawler.signals.connect(capturer.close, signal=signals.spider_closed)
         return capturer
 
@@ -103,13 +134,18 @@ class ResponseCapturer:
         self.store.close()
 
     def capture(self, response: Response) -> list[Capture]:
-        """Store the evidence of one response; manifest first. Raises OSError if it cannot."""
+        """Store the evidence of one response; manifest first. Raises OSError if it cannot.
+        Deferred: the fetch, for the ingest worker to store."""
+        if self.deferred:
+            return PendingCaptures(self.fetch_record(response))
         return capture_fetch(self.store, self.fetch_record(response))
 
     async def capture_async(self, response: Response) -> list[Capture]:
         """``capture`` for coroutine callbacks: hashing, compression and writing happen on a
         worker thread, so the crawl goes on meanwhile; the files exist when it returns."""
         record = self.fetch_record(response)
+        if self.deferred:
+            return PendingCaptures(record)
         if self._writers is None:
             self._writers = ThreadPoolExecutor(2, thread_name_prefix="evidence-write")
         loop = asyncio.get_running_loop()

@@ -4,7 +4,8 @@ pipelines do the same steps one by one in the crawl's own process when it is off
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +19,16 @@ from core.ad import (
     indicator_from_dict,
     plain,
 )
+from core.evidence import EvidenceStore, FetchRecord, capture_fetch
+from core.evidence.wire import Blobs, WireError, fetch_from_wire, fetch_to_wire
 from core.settings import Settings
+from crawlers.evidence import PendingCaptures
 from index.search import SearchIndex
 from index.store import Store, StoredAd
+
+# A fetch whose evidence the worker writes, with its key (crawlers.evidence.PendingCaptures).
+Fetch = tuple[int, FetchRecord]
+CAPTURED_KEPT = 256
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,7 @@ class Steps:
     store: bool = True
     index: bool = True
     index_batch: int = 200
+    evidence_fsync: bool = True  # for the evidence of fetches the worker writes
 
     def any(self) -> bool:
         return self.classify or self.store or self.index
@@ -56,6 +65,9 @@ class Ingest:
     _index: SearchIndex | None = None
     _classifier: Any = None
     _pending: dict[str, Ad | None] = field(default_factory=dict)
+    _evidence: EvidenceStore | None = None
+    # Captures of the latest fetches by key: the posts of one page may come in two batches.
+    _captured: OrderedDict[int, list[Capture]] = field(default_factory=OrderedDict)
 
     def open(self) -> str | None:
         """Loads what the steps need; returns the model version when scoring."""
@@ -74,8 +86,13 @@ class Ingest:
             return str(self._classifier.version)
         return None
 
-    def process(self, items: Sequence[Ad | AdRemoved]) -> list[Outcome]:
+    def process(
+        self, items: Sequence[Ad | AdRemoved], fetches: Mapping[int, Fetch] | None = None
+    ) -> list[Outcome]:
+        """``fetches``: by item position, the fetch whose evidence is to be written first
+        (the item's captures, sent back in its outcome)."""
         outcomes = [Outcome() for _ in items]
+        captured = self._capture(items, fetches or {})
         ads = [(i, item) for i, item in enumerate(items) if isinstance(item, Ad)]
         if self._classifier is not None and ads:
             from classifiers import AdText
@@ -86,6 +103,8 @@ class Ingest:
                 outcome = outcomes[i]
                 outcome.scored, outcome.flagged = True, ad.flagged
                 outcome.changed = {name: plain(getattr(ad, name)) for name in SCORED_FIELDS}
+        for i in captured:
+            outcomes[i].changed["captures"] = plain(items[i].captures)
         if self._store is not None:
             stored = self._store.upsert_many([ad for _, ad in ads])
             for (i, _), verdict in zip(ads, stored, strict=True):
@@ -103,6 +122,24 @@ class Ingest:
             if len(self._pending) >= self.steps.index_batch:
                 self.flush()
         return outcomes
+
+    def _capture(self, items: Sequence[Ad | AdRemoved], fetches: Mapping[int, Fetch]) -> list[int]:
+        """Writes the evidence of the fetches; sets the captures of their items."""
+        for i, (key, fetch) in fetches.items():
+            captures = self._captured.get(key)
+            if captures is None:
+                if self._evidence is None:
+                    self._evidence = EvidenceStore(
+                        self.settings.evidence_dir,
+                        fsync=self.steps.evidence_fsync,
+                        background_sync=True,
+                    )
+                captures = capture_fetch(self._evidence, fetch)
+                self._captured[key] = captures
+                if len(self._captured) > CAPTURED_KEPT:
+                    self._captured.popitem(last=False)
+            items[i].captures = list(captures)
+        return list(fetches)
 
     def flush(self) -> None:
         """Indexes what is pending. With the store on, what is indexed is read back from the
@@ -122,6 +159,8 @@ class Ingest:
         self.flush()
         if self._store is not None:
             self._store.close()
+        if self._evidence is not None:
+            self._evidence.close()  # waits until the evidence written is on disk
 
 
 # The scored fields that hold objects, and how each is rebuilt from its plain form.
@@ -129,17 +168,24 @@ _FROM_PLAIN: dict[str, Any] = {
     "indicators": indicator_from_dict,
     "top_terms": lambda t: Term(**t),
     "entities": entity_from_dict,
+    "captures": lambda c: Capture(**c),
 }
 
 
-def apply_changes(ad: Ad, changed: dict[str, Any]) -> None:
-    """Sets on ``ad`` the fields the worker's scoring set on its copy (as ``Ad.from_dict``
-    would read them, without rebuilding the rest of the ad)."""
+def apply_changes(item: Ad | AdRemoved, changed: dict[str, Any]) -> None:
+    """Sets on ``item`` the fields the worker set on its copy: the scored fields of an ad,
+    the captures of either (as ``Ad.from_dict`` would read them, without rebuilding the rest
+    of the item)."""
+    allowed = _CHANGED_AD if isinstance(item, Ad) else _CHANGED_REMOVAL
     for name, value in changed.items():
-        if name not in SCORED_FIELDS:
-            raise ValueError(f"not a scored field: {name!r}")
+        if name not in allowed:
+            raise ValueError(f"not a field the worker sets: {name!r}")
         convert = _FROM_PLAIN.get(name)
-        setattr(ad, name, [convert(v) for v in value or []] if convert else value)
+        setattr(item, name, [convert(v) for v in value or []] if convert else value)
+
+
+_CHANGED_AD = frozenset((*SCORED_FIELDS, "captures"))
+_CHANGED_REMOVAL = frozenset(("captures",))
 
 
 def item_to_wire(item: Ad | AdRemoved) -> dict[str, Any]:
@@ -156,3 +202,41 @@ def item_from_wire(message: dict[str, Any]) -> Ad | AdRemoved:
         values["captures"] = [Capture(**c) for c in data.get("captures") or []]
         return AdRemoved(**values)
     raise ValueError(f"unknown item kind {message['kind']!r}")
+
+
+def fetches_to_wire(
+    items: Sequence[Ad | AdRemoved], wire: dict[str, Any], blobs: Blobs, settings_sent: set[str]
+) -> None:
+    """Adds to a batch's ``wire`` the fetches whose evidence is still to be written (items
+    whose captures are ``PendingCaptures``), each once; an item names its fetch by position."""
+    fetches: list[dict[str, Any]] = []
+    position: dict[int, int] = {}
+    for item, entry in zip(items, wire["items"], strict=True):
+        pending = item.captures
+        if not isinstance(pending, PendingCaptures):
+            continue
+        at = position.get(pending.key)
+        if at is None:
+            at = position[pending.key] = len(fetches)
+            fetches.append(
+                {"key": pending.key, **fetch_to_wire(pending.fetch, blobs, settings_sent)}
+            )
+        entry["fetch"] = at
+    if fetches:
+        wire["fetches"] = fetches
+
+
+def fetches_from_wire(
+    message: dict[str, Any], blob: memoryview, settings_seen: dict[str, dict[str, Any]]
+) -> dict[int, Fetch]:
+    """The fetches of a batch by item position (``fetches_to_wire``'s other end)."""
+    sent = message.get("fetches") or []
+    fetches = [(int(f["key"]), fetch_from_wire(f, blob, settings_seen)) for f in sent]
+    out: dict[int, Fetch] = {}
+    for i, entry in enumerate(message["items"]):
+        at = entry.get("fetch")
+        if at is not None:
+            if not 0 <= at < len(fetches):
+                raise WireError(f"item {i} names fetch {at} of {len(fetches)}")
+            out[i] = fetches[at]
+    return out

@@ -2,7 +2,10 @@
 crawl's own process (Scrapy is single-threaded) spends its core on fetching and extracting.
 
 The two talk over a pipe in JSON (never pickle: ads are scraped content). The crawl sends
-``{"op": "batch", "id": N, "items": [...]}`` and finally ``{"op": "close"}``; the worker
+``{"op": "batch", "id": N, "items": [...], "fetches": [...]}`` and finally ``{"op": "close"}``;
+a batch whose ads bring the fetches whose evidence the worker is to write comes as a frame:
+``FRAME``, the JSON's length (8 bytes, big-endian), the JSON, then the fetches' bytes
+(``core.evidence.wire``). The worker
 answers ``ready`` once its model is loaded, ``done``/``failed`` per batch and ``closed`` with
 the number of ads indexed and the CPU seconds it spent after ``ready``. A worker whose parent
 dies sees the pipe close and exits; what it committed stays, and ads it had not stored are not
@@ -27,9 +30,18 @@ from typing import Any
 from threadpoolctl import threadpool_limits
 
 from core.ad import Ad, AdRemoved
+from core.evidence.wire import Blobs
 from core.longlived import freeze_long_lived
 from core.settings import Settings
-from index.ingest import Ingest, Outcome, Steps, item_from_wire, item_to_wire
+from index.ingest import (
+    Ingest,
+    Outcome,
+    Steps,
+    fetches_from_wire,
+    fetches_to_wire,
+    item_from_wire,
+    item_to_wire,
+)
 
 log = logging.getLogger("lurewatch.ingest")
 # Far above a batch of capped ads; a larger message means something is wrong.
@@ -40,15 +52,44 @@ class WorkerError(RuntimeError):
     pass
 
 
+FRAME = b"LWF1"
+_NO_BYTES = memoryview(b"")
+
+
+def _json(message: dict[str, Any]) -> bytes:
+    # surrogatepass: a lone surrogate in scraped text crosses unchanged instead of failing.
+    return json.dumps(message, ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
 def _send(conn: Connection, message: dict[str, Any]) -> None:
-    conn.send_bytes(json.dumps(message, ensure_ascii=False).encode())
+    conn.send_bytes(_json(message))
+
+
+def frame(message: dict[str, Any], blobs: Blobs) -> bytes:
+    header = _json(message)
+    if not blobs.parts:
+        return header
+    return b"".join((FRAME, len(header).to_bytes(8, "big"), header, *blobs.parts))
 
 
 def _receive(conn: Connection) -> dict[str, Any]:
-    message = json.loads(conn.recv_bytes(MAX_MESSAGE_BYTES))
+    return _receive_framed(conn)[0]
+
+
+def _receive_framed(conn: Connection) -> tuple[dict[str, Any], memoryview]:
+    """A message and the bytes that came after its JSON (empty for a plain message)."""
+    data = conn.recv_bytes(MAX_MESSAGE_BYTES)
+    blob = _NO_BYTES
+    if data.startswith(FRAME):
+        length = int.from_bytes(data[4:12], "big")
+        if length > len(data) - 12:
+            raise WorkerError(f"a frame names {length} bytes of JSON, {len(data) - 12} came")
+        blob = memoryview(data)[12 + length :]
+        data = data[12 : 12 + length]
+    message = json.loads(data.decode("utf-8", "surrogatepass"))
     if not isinstance(message, dict) or "op" not in message:
         raise WorkerError(f"unexpected message from the other side: {str(message)[:200]}")
-    return message
+    return message, blob
 
 
 # --- the child -------------------------------------------------------------------------------
@@ -85,9 +126,10 @@ def worker_main(conn: Connection, settings_json: str, steps_json: str, parent: i
     threadpool_limits(limits=1)
     _send(conn, {"op": "ready", "model_version": version})
     ready_cpu = time.process_time()
+    settings_seen: dict[str, dict[str, Any]] = {}  # crawler settings of the fetches, by digest
     try:
         while True:
-            message = _receive(conn)
+            message, blob = _receive_framed(conn)
             if message["op"] == "close":
                 ingest.close()
                 cpu = time.process_time() - ready_cpu
@@ -97,7 +139,8 @@ def worker_main(conn: Connection, settings_json: str, steps_json: str, parent: i
                 raise WorkerError(f"unknown op {message['op']!r}")
             try:
                 items = [item_from_wire(m) for m in message["items"]]
-                outcomes = ingest.process(items)
+                fetches = fetches_from_wire(message, blob, settings_seen)
+                outcomes = ingest.process(items, fetches)
             except Exception as exc:
                 log.exception("ingest batch %s failed", message.get("id"))
                 _send(
@@ -134,6 +177,7 @@ class WorkerClient:
         self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._writer_error: str | None = None
         self._next_id = 0
+        self._settings_sent: set[str] = set()  # crawler settings digests the worker has had
         self.model_version: str | None = None
         self.indexed = 0
         self.cpu_seconds = 0.0  # the worker's, from ready to closed: its share of the crawl
@@ -183,8 +227,10 @@ class WorkerClient:
         with self._lock:
             self._next_id += 1
             batch_id = self._next_id
+        blobs = Blobs()
         wire = {"op": "batch", "id": batch_id, "items": [item_to_wire(i) for i in items]}
-        self._outbox.put(json.dumps(wire, ensure_ascii=False).encode())
+        fetches_to_wire(items, wire, blobs, self._settings_sent)
+        self._outbox.put(frame(wire, blobs))
         return batch_id
 
     def _write(self) -> None:
@@ -203,7 +249,7 @@ class WorkerClient:
         """Asks the worker to index what is pending and exit; waits for it."""
         if self._conn is None or self._process is None:
             return
-        self._outbox.put(json.dumps({"op": "close"}).encode())
+        self._outbox.put(_json({"op": "close"}))
         self._outbox.put(None)
         if self._writer is not None:
             self._writer.join(timeout)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import queue
 import time
 from typing import Any
@@ -9,12 +11,15 @@ from typing import Any
 import pytest
 
 from core.ad import AdRemoved
+from core.evidence import verify
 from core.settings import Settings
+from crawlers.evidence import PendingCaptures
 from index.ingest import Steps, apply_changes
 from index.search import SearchIndex
 from index.store import Store
 from index.worker import WorkerClient, WorkerError, outcomes_of
 from tests.factories import make_ad
+from tests.test_core_evidence import fetch
 
 pytestmark = pytest.mark.slow
 
@@ -134,3 +139,32 @@ def test_a_worker_does_not_outlive_a_killed_crawl(settings: Settings) -> None:
             return
         time.sleep(0.2)
     pytest.fail(f"worker {worker} still running 20 s after its crawl was killed")
+
+
+def test_the_worker_writes_the_evidence_of_the_fetches_it_is_sent(
+    trained_settings: Settings,
+) -> None:
+    client, replies = _started(trained_settings, Steps(index=False))
+    page = PendingCaptures(fetch(final_url="http://127.0.0.1:9/ads/channel"))
+    # Two posts of one channel page, in two batches: the page's evidence is written once.
+    posts = [make_ad(f"http://127.0.0.1:9/ads/channel/{n}", "Hostesses", HOSTESS) for n in (1, 2)]
+    for post in posts:
+        post.captures = page
+        client.send([post])
+        reply = replies.get(timeout=120)
+        assert reply["op"] == "done"
+        apply_changes(post, outcomes_of(reply)[0].changed)
+    client.close()
+    assert replies.get(timeout=10)["op"] == "closed"
+
+    first, second = posts[0].captures, posts[1].captures
+    assert [c.kind for c in first] == ["manifest", "warc"] and first == second
+    files = [p for p in trained_settings.evidence_dir.rglob("*") if p.is_file()]
+    assert len(files) == 2
+    assert verify(trained_settings.evidence_dir).ok
+    manifest = json.loads((trained_settings.evidence_dir / first[0].path).read_bytes())
+    assert manifest["final_url"] == "http://127.0.0.1:9/ads/channel"
+    assert manifest["body_sha256"] == hashlib.sha256(page.fetch.body or b"").hexdigest()
+    store = Store(trained_settings)
+    assert store.get(posts[1].id).ad.captures == first  # type: ignore[union-attr]
+    store.close()

@@ -13,6 +13,7 @@ from scrapy.utils.defer import deferred_from_coro
 from core.ad import Ad, AdRemoved
 from core.settings import Settings
 from crawlers.config import lurewatch_settings
+from crawlers.evidence import FSYNC_SETTING
 from index.ingest import Steps, apply_changes
 from index.worker import WorkerClient, WorkerError, outcomes_of
 
@@ -28,6 +29,7 @@ def steps_from(crawler: Crawler) -> Steps:
         store=s.getbool("LUREWATCH_STORE", True),
         index=s.getbool("LUREWATCH_INDEX", True),
         index_batch=s.getint("LUREWATCH_INDEX_BATCH", 200),
+        evidence_fsync=s.getbool(FSYNC_SETTING, True),
     )
 
 
@@ -43,9 +45,10 @@ class _Shared:
 
 class IngestWorkerPipeline:
     """Sends ads to the ingest worker process in small batches and finishes each item when
-    the worker has scored, stored and indexed it (so ``item_scraped``, which marks the page
-    fetched, still means "stored"). Replaces the classify, store and search-index pipelines
-    when ``LUREWATCH_INGEST_WORKER`` is on; they switch themselves off then."""
+    the worker has written its evidence, scored, stored and indexed it (so ``item_scraped``,
+    which marks the page fetched, still means "stored"). Replaces the classify, store and
+    search-index pipelines when ``LUREWATCH_INGEST_WORKER`` is on; they switch themselves off
+    then, and the spider leaves the evidence to the worker (``crawlers.evidence``)."""
 
     def __init__(
         self, crawler: Crawler, settings: Settings, steps: Steps, batch: int, wait: float
@@ -152,12 +155,12 @@ class IngestWorkerPipeline:
             self._fail_all(f"ingest failed: {message.get('message')}", batch, stop=False)
             return
         for (item, done), outcome in zip(batch, outcomes_of(message), strict=True):
-            if isinstance(item, Ad):
-                apply_changes(item, outcome.changed)
-                if outcome.scored:
-                    self._count("lurewatch/ads_classified")
-                    if outcome.flagged:
-                        self._count("lurewatch/ads_flagged")
+            # Scored fields, and the captures of the evidence the worker wrote.
+            apply_changes(item, outcome.changed)
+            if isinstance(item, Ad) and outcome.scored:
+                self._count("lurewatch/ads_classified")
+                if outcome.flagged:
+                    self._count("lurewatch/ads_flagged")
             if outcome.stored == "removed":
                 self._count("lurewatch/ads_removed")
             elif outcome.stored and outcome.stored != "not_removed":
