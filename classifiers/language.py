@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from classifiers.nlp import LANGUAGES, MAX_CACHED_WORD, strip_accents
+from classifiers.runs import Runs
 
 OTHER = "other"
 SEED_DIR = Path(__file__).resolve().parent / "seed"
@@ -159,6 +160,17 @@ class LanguageIdentifier:
         self._floor = {
             lang: min(p.values(), default=-12.0) - 1.0 for lang, p in self._profiles.items()
         }
+        # Every trigram's log-probability in each language (the language's floor where its
+        # profile lacks the trigram): a new word costs one lookup per trigram, not one per
+        # trigram and language.
+        self._floors = tuple(self._floor.get(lang, 0.0) for lang in LANGUAGES)
+        self._gram_logs: dict[str, tuple[float, ...]] = {}
+        if self._use_trigrams:
+            for gram in itertools.chain.from_iterable(self._profiles.values()):
+                if gram not in self._gram_logs:
+                    self._gram_logs[gram] = tuple(
+                        self._profiles[lang].get(gram, self._floor[lang]) for lang in LANGUAGES
+                    )
         self._cache: dict[str, tuple[float, ...]] = {}
         self._cache_lock = threading.Lock()
 
@@ -228,10 +240,11 @@ class LanguageIdentifier:
         votes = _VOTES.get(plain, _NO_VOTE)
         grams = _trigrams(plain)
         sums = [0.0] * _K
-        if self._use_trigrams:
-            for lang, i in _INDEX.items():
-                profile, floor = self._profiles[lang], self._floor[lang]
-                sums[i] = sum(map(profile.get, grams, itertools.repeat(floor)))
+        if self._use_trigrams and grams:
+            # Per language, the same additions in the same order as summing its profile's
+            # values over the trigrams.
+            logs = map(self._gram_logs.get, grams, itertools.repeat(self._floors))
+            sums = list(map(sum, zip(*logs, strict=True)))
         found = (*votes, *sums, float(len(grams)))
         if len(word) > MAX_CACHED_WORD:
             return found
@@ -252,10 +265,26 @@ def _mostly_latin(words: list[str]) -> bool:
     return len(_NOT_LATIN.findall(letters)) * 2 < len(letters)
 
 
+# Runs of letters and apostrophes: each run without an apostrophe is one match of _WORD,
+# and _WORD reads a run with one as it would in the whole text (no match crosses a run's
+# end). Cut in C (see classifiers/runs.py) where the text allows.
+_LETTER_RUNS = Runs(r"[^\W\d_]|'")
+
+
+def _find_words(low: str) -> list[str]:
+    """``_WORD.findall(low)``."""
+    runs = _LETTER_RUNS.split(low)
+    if runs is None:
+        return _WORD.findall(low)
+    if "'" not in low:
+        return runs
+    return [word for run in runs for word in (_WORD.findall(run) if "'" in run else (run,))]
+
+
 def _words(low: str) -> list[str]:
     """Lowercase words; an elided or contracted word whose whole form is not a cue word
     is split after its apostrophe ("d'emploi" → "d'", "emploi"; "all'estero")."""
-    words = _WORD.findall(low)
+    words = _find_words(low)
     if "'" not in low:
         return words
     out: list[str] = []

@@ -15,11 +15,14 @@ import itertools
 import re
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
+
+from classifiers.runs import Runs
 
 # The per-word n-gram cache starts again past any of these: distinct words, their characters
 # and their n-gram cells. Counting words alone left hostile text free to fill it with 100,000
@@ -64,13 +67,26 @@ def char_wb_ngrams(word: str, min_n: int, max_n: int) -> list[str]:
     """The n-grams scikit-learn's ``char_wb`` analyzer makes of one word (space-padded; a
     word shorter than n counts once, as a whole)."""
     padded = f" {word} "
-    grams: list[str] = []
+    if len(padded) > _SLICED_LENGTH:
+        return [padded[s] for s in _gram_slices(len(padded), min_n, max_n)]
+    # Cut in C, by slices made once per length (each word not seen before is cut here).
+    return list(map(padded.__getitem__, _sliced(len(padded), min_n, max_n)))
+
+
+def _gram_slices(length: int, min_n: int, max_n: int) -> list[slice]:
+    """Where ``char_wb_ngrams`` cuts a padded word of ``length`` characters, in its order."""
+    slices: list[slice] = []
     for n in range(min_n, max_n + 1):
-        if len(padded) <= n:
-            grams.append(padded)
+        if length <= n:
+            slices.append(slice(0, length))
             break
-        grams += [padded[i : i + n] for i in range(len(padded) - n + 1)]
-    return grams
+        slices += [slice(i, i + n) for i in range(length - n + 1)]
+    return slices
+
+
+# Lengths whose slices are kept: every word but a hostile one (see nlp.MAX_CACHED_WORD).
+_SLICED_LENGTH = 66
+_sliced = lru_cache(maxsize=4 * _SLICED_LENGTH)(_gram_slices)
 
 
 class FastTfidf:
@@ -85,6 +101,10 @@ class FastTfidf:
         self._char = vectorizer.analyzer == "char_wb"
         pattern = vectorizer.token_pattern or ""
         self._pattern = re.compile(_WORD_TOKENS.get(pattern, pattern))
+        # The default pattern's tokens are the runs of word characters.
+        self._tokens: Callable[[str], list[str]] = (
+            Runs(r"\w") if _WORD_TOKENS.get(pattern) == r"\w+" else self._pattern.findall
+        )
         self._pairs = (
             _TokenPairs(self._vocab)
             if not self._char and pattern in _WORD_TOKENS and self._max_n <= 2
@@ -120,7 +140,7 @@ class FastTfidf:
         tokens: list[str] = []
         lengths: list[int] = []
         for text in texts:
-            found = self._pattern.findall(text.lower())
+            found = self._tokens(text.lower())
             tokens += found
             lengths.append(len(found))
         ids = np.fromiter(
@@ -146,7 +166,7 @@ class FastTfidf:
         grams: list[str] = []
         lengths: list[int] = []
         for text in texts:
-            tokens = self._pattern.findall(text.lower())
+            tokens = self._tokens(text.lower())
             before = len(grams)
             if self._min_n == 1:
                 grams.extend(tokens)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from classifiers.normalize import Normalised
+from classifiers.runs import Runs
 from core.ad import Entity
 
 MAX_ENTITY_TEXT = 200
@@ -31,7 +32,7 @@ _FOLD = {chr(c): _base_letter(chr(c)) for c in range(0xC0, 0x250)}
 _ACCENTED = re.compile("[\u00c0-\u024f]")
 _BEYOND_LATIN = re.compile(r"[^\x00-\u024f]")
 # Every vocabulary the finders look words up in is ASCII once accents are folded.
-_ASCII_WORD = re.compile(r"[a-z]+")
+_ASCII_WORDS = Runs("[a-z]")
 
 
 def wordlist(text: str) -> list[str]:
@@ -90,7 +91,7 @@ class Scan:
         self.light = self.norm.light
         self.folded = folded = _fold_light(self.light)
         self.numbers = list(map(_SPAN, _DIGITS.finditer(folded)))
-        self.words = words = _ASCII_WORD.findall(folded)
+        self.words = words = _ASCII_WORDS(folded)
         self.word_set = frozenset(words)
 
     def free(self, start: int, end: int) -> bool:
