@@ -24,7 +24,6 @@ model scored, in numpy; per ad only the top few terms are turned into Python obj
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -337,7 +336,7 @@ def place_terms(terms: list[Term], text: str, title: str) -> None:
     missing = []
     title_lowered: str | None = None
     for term in terms:
-        span = _find(lowered, term.term) if lowered else None
+        span = find_term(lowered, term.term) if lowered else None
         if span is not None:
             term.start, term.end = span
             continue
@@ -348,36 +347,48 @@ def place_terms(terms: list[Term], text: str, title: str) -> None:
     if missing:
         norm = normalise(text)
         for term in missing:
-            span = _find(norm.text, term.term)
+            span = find_term(norm.text, term.term)
             if span is not None:
                 term.start, term.end = norm.original_span(*span)
 
 
-def _find(lowered: str, term: str) -> tuple[int, int] | None:
-    """First ``term`` (one word, or two separated by non-word characters) as whole words."""
-    found = _term_pattern(term).search(lowered)
-    return found.span() if found is not None else None
+def find_term(lowered: str, term: str) -> tuple[int, int] | None:
+    """First ``term`` (one word, or two separated by non-word characters) as whole words:
+    no word character (``str.isalnum`` or "_", which is what ``\\w`` matches) touches them.
+
+    ``str.find`` and a look at the characters around, rather than a regular expression per
+    term: compiling one cost more than the search, and most terms an ad shows are new to a
+    crawl's first thousand ads."""
+    first, _, second = term.partition(" ")
+    if not first:
+        return None  # terms are words; an empty one is nowhere
+    size, end_of_text = len(first), len(lowered)
+    start = lowered.find(first)
+    while start >= 0:
+        end = start + size
+        if (start == 0 or not _is_word(lowered[start - 1])) and (
+            end == end_of_text or not _is_word(lowered[end])
+        ):
+            if not second:
+                return start, end
+            span = _second_word(lowered, end, second)
+            if span is not None:
+                return start, span
+        start = lowered.find(first, start + 1)
+    return None
 
 
-_patterns: dict[str, re.Pattern[str]] = {}
-_PATTERNS = 10_000  # terms whose patterns are kept (under 1 KB each); shown terms repeat
+def _second_word(lowered: str, at: int, word: str) -> int | None:
+    """Where ``word`` ends if it follows ``at`` after one or more non-word characters (all
+    of them: the first word character after them starts it) and ends a word; else None."""
+    gap = at
+    while gap < len(lowered) and not _is_word(lowered[gap]):
+        gap += 1
+    end = gap + len(word)
+    if gap == at or not lowered.startswith(word, gap):
+        return None
+    return end if end == len(lowered) or not _is_word(lowered[end]) else None
 
 
-def _term_pattern(term: str) -> re.Pattern[str]:
-    """Whole words: no word character (``str.isalnum`` or "_", which is what ``\\w``
-    matches) touches them. The first word is matched before its look-behind: a pattern that
-    starts with a literal is searched for fast, one that starts with a look-behind is tried
-    at every position."""
-    pattern = _patterns.get(term)
-    if pattern is None:
-        first, _, second = term.partition(" ")
-        head = re.escape(first)
-        source = rf"{head}(?<!\w{head})(?!\w)" if first else r"(?<!\w)(?!\w)"
-        if second:
-            # Possessive: every non-word character after the first word is skipped.
-            source += rf"\W++{re.escape(second)}(?!\w)"
-        pattern = re.compile(source)
-        if len(_patterns) >= _PATTERNS:
-            _patterns.clear()
-        _patterns[term] = pattern
-    return pattern
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"

@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
@@ -230,8 +229,8 @@ class FastTfidf:
                 index = self._words
                 new = list(dict.fromkeys(words))
                 chars = sum(map(len, new))
-            for word in new:
-                index[word] = self._grams.add(self._cells(word))
+            first = self._grams.add_rows(*self._cells(new))
+            index.update(zip(new, range(first, first + len(new)), strict=True))
             self._word_chars += chars
             rows = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
         cells, per_word = self._grams.gather(rows)
@@ -252,12 +251,25 @@ class FastTfidf:
         self._word_chars = 0
         self._grams = _Rows()
 
-    def _cells(self, word: str) -> list[int]:
-        grams = char_wb_ngrams(word, self._min_n, self._max_n)
-        # Every step in C: an n-gram outside the vocabulary counts under -1, dropped after.
-        found = Counter(map(self._vocab.get, grams, itertools.repeat(-1)))
-        found.pop(-1, None)
-        return [(j << _COUNT_BITS) | n for j, n in found.items()]
+    def _cells(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Each word's n-gram cells (column, count below it; columns ascending), one word
+        after another, and how many each has: all the words at once, in C and numpy."""
+        grams = [char_wb_ngrams(word, self._min_n, self._max_n) for word in words]
+        lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+        columns = np.fromiter(
+            map(self._vocab.get, itertools.chain.from_iterable(grams), itertools.repeat(-1)),
+            dtype=np.int64,
+            count=int(lengths.sum()),
+        )
+        owners = np.repeat(np.arange(len(words), dtype=np.int64), lengths)
+        # An n-gram outside the vocabulary (-1) is dropped.
+        known = columns >= 0
+        width = self.n_features
+        keys, counts = _tally(owners[known] * width + columns[known])
+        owner = keys // width
+        return ((keys - owner * width) << _COUNT_BITS) | counts, np.bincount(
+            owner, minlength=len(words)
+        )
 
 
 class _TokenPairs:
@@ -305,17 +317,22 @@ class _Rows:
         self._cells = np.zeros(16_384, dtype=np.int64)
         self._n_rows = 0
 
-    def add(self, cells: list[int]) -> int:
-        begin = int(self._starts[self._n_rows])
+    def add_rows(self, cells: np.ndarray, lengths: np.ndarray) -> int:
+        """Appends rows of ``lengths`` cells each, taken one after another from ``cells``;
+        returns the number of the first."""
+        first, begin = self._n_rows, int(self._starts[self._n_rows])
         end = begin + len(cells)
-        if self._n_rows + 2 > len(self._starts):
-            self._starts = np.resize(self._starts, 2 * len(self._starts))
+        if first + len(lengths) + 1 > len(self._starts):
+            self._starts = np.resize(
+                self._starts, max(first + len(lengths) + 1, 2 * len(self._starts))
+            )
         if end > len(self._cells):
             self._cells = np.resize(self._cells, max(end, 2 * len(self._cells)))
         self._cells[begin:end] = cells
-        self._n_rows += 1
-        self._starts[self._n_rows] = end
-        return self._n_rows - 1
+        np.cumsum(lengths, out=self._starts[first + 1 : first + 1 + len(lengths)])
+        self._starts[first + 1 : first + 1 + len(lengths)] += begin
+        self._n_rows += len(lengths)
+        return first
 
     @property
     def n_cells(self) -> int:

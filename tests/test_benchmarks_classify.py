@@ -47,7 +47,9 @@ def test_benchmark_writes_its_section_with_a_ratio_per_batch(
         cells = [c.strip() for c in row.strip("|").split("|")]
         bare, lure, ratio = float(cells[1]), float(cells[2]), cells[3]
         assert bare > 0 and lure > 0
-        assert ratio == f"{lure / bare:.2f}x"
+        # The ratio is of the unrounded rates, the rates in the table are rounded to whole
+        # ads/s: the two can differ in the last digit.
+        assert ratio.endswith("x") and abs(float(ratio[:-1]) - lure / bare) < 0.01 + 1 / bare
     assert "written to" in capsys.readouterr().out
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+import re
 import time
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from classifiers.explain import (
     Explainer,
     char_wb_ngrams,
+    find_term,
     indicator_term,
     mean_coefficients,
     place_terms,
@@ -229,3 +232,34 @@ def test_explaining_a_batch_is_cheap(
     per_ad = (time.process_time() - start) / len(texts)
     # Typically 0.05-0.1 ms; the bound leaves room for a slow, shared test machine.
     assert per_ad < 0.001, f"{per_ad * 1e3:.2f} ms per ad"
+
+
+def _regex_find(lowered: str, term: str) -> tuple[int, int] | None:
+    """The regular expression that placed terms before: the oracle for ``place_terms``."""
+    first, _, second = term.partition(" ")
+    head = re.escape(first)
+    source = rf"{head}(?<!\w{head})(?!\w)"
+    if second:
+        source += rf"\W++{re.escape(second)}(?!\w)"
+    found = re.search(source, lowered)
+    return found.span() if found is not None else None
+
+
+def test_terms_are_placed_as_whole_words_as_the_regular_expression_did() -> None:
+    rng = random.Random(7)
+    alphabet = "ab_1 .,-'\u00e9\u00df\u0661\u00b2\u2019\n\t\U0001f600"
+    words = ["a", "ab", "ba", "b1", "a_b", "\u00e9a", "a\u00e9", "\u0661", "ab\u00b2"]
+    checked = 0
+    for _ in range(5000):
+        pieces = [*alphabet, *words, *words]
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 20)))
+        term = rng.choice(words)
+        if rng.random() < 0.5:
+            term = f"{term} {rng.choice(words)}"
+        if rng.random() < 0.5:  # the term's words, with what may or may not part them
+            spelled = term.replace(" ", rng.choice([" ", ", ", "_", "", "\n-"]))
+            cut = rng.randrange(len(text) + 1)
+            text = text[:cut] + spelled + text[cut:]
+        assert find_term(text, term) == _regex_find(text, term), (text, term)
+        checked += _regex_find(text, term) is not None
+    assert checked > 300  # the random texts hold the terms often enough to test something
