@@ -142,7 +142,8 @@ class ResponseCapturer:
 
     async def capture_async(self, response: Response) -> list[Capture]:
         """``capture`` for coroutine callbacks: hashing, compression and writing happen on a
-        worker thread, so the crawl goes on meanwhile; the files exist when it returns."""
+        worker thread, so the crawl goes on meanwhile; the files exist when it returns.
+        Deferred: the fetch, for the ingest worker to store, at once."""
         record = self.fetch_record(response)
         if self.deferred:
             return PendingCaptures(record)
