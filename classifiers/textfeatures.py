@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -30,6 +30,9 @@ from classifiers.runs import Runs
 CACHE_WORDS = 100_000
 CACHE_CHARS = 2_000_000
 CACHE_CELLS = 4_000_000
+# New words are cut into n-grams this many characters' worth at a time: a batch of long texts
+# of words never seen (hostile ones) would otherwise hold all their n-gram strings at once.
+NEW_WORD_CHARS = 20_000
 _DEFAULTS = {
     "input": "content",
     "encoding": "utf-8",
@@ -229,8 +232,9 @@ class FastTfidf:
                 index = self._words
                 new = list(dict.fromkeys(words))
                 chars = sum(map(len, new))
-            first = self._grams.add_rows(*self._cells(new))
-            index.update(zip(new, range(first, first + len(new)), strict=True))
+            for chunk in _chunks(new, NEW_WORD_CHARS):
+                first = self._grams.add_rows(*self._cells(chunk))
+                index.update(zip(chunk, range(first, first + len(chunk)), strict=True))
             self._word_chars += chars
             rows = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
         cells, per_word = self._grams.gather(rows)
@@ -346,6 +350,20 @@ class _Rows:
         total = int(ends[-1]) if len(ends) else 0
         at = np.arange(total, dtype=np.int64) + np.repeat(starts - ends + lengths, lengths)
         return self._cells[at], lengths
+
+
+def _chunks(words: list[str], chars: int) -> Iterator[list[str]]:
+    """The words in order, in lists of about ``chars`` characters."""
+    chunk: list[str] = []
+    size = 0
+    for word in words:
+        chunk.append(word)
+        size += len(word)
+        if size >= chars:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
 
 
 def _run_starts(ordered: np.ndarray) -> np.ndarray:

@@ -5,6 +5,7 @@ give; what is saved does not change by scoring."""
 from __future__ import annotations
 
 import random
+import tracemalloc
 from typing import Any
 
 import numpy as np
@@ -136,6 +137,27 @@ def test_word_cache_is_bounded_by_size_when_hostile_words_are_long(
         assert sum(map(len, fast._words)) <= 20_000
         assert fast._grams.n_cells <= 30_000
     _assert_same(fast.transform(hostile), model.char_vectorizer_.transform(hostile))
+
+
+def test_a_batch_of_long_texts_of_new_words_is_read_in_bounded_memory(
+    data: tuple[list[AdInput], list[int], list[AdInput]],
+) -> None:
+    model = _model(data, "none")
+    fast = FastTfidf(model.char_vectorizer_)
+    rng = random.Random(3)
+    # 32 ads at the size cap, every word new: 630,000 characters, about 2.5 million n-grams.
+    hostile = [
+        " ".join("".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=8)) for _ in range(2_200))
+        for _ in range(32)
+    ]
+    tracemalloc.start()
+    try:
+        fast.transform(hostile)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # The n-gram strings of all those words at once took over 150 MB.
+    assert peak < 80_000_000
 
 
 def _assert_same(got: sparse.csr_matrix, expected: sparse.csr_matrix) -> None:
