@@ -92,7 +92,8 @@ class Ingest:
         """``fetches``: by item position, the fetch whose evidence is to be written first
         (the item's captures, sent back in its outcome)."""
         outcomes = [Outcome() for _ in items]
-        captured = self._capture(items, fetches or {})
+        fetches = fetches or {}
+        self._capture(items, fetches)
         ads = [(i, item) for i, item in enumerate(items) if isinstance(item, Ad)]
         if self._classifier is not None and ads:
             from classifiers import AdText
@@ -103,7 +104,7 @@ class Ingest:
                 outcome = outcomes[i]
                 outcome.scored, outcome.flagged = True, ad.flagged
                 outcome.changed = {name: plain(getattr(ad, name)) for name in SCORED_FIELDS}
-        for i in captured:
+        for i in fetches:
             outcomes[i].changed["captures"] = plain(items[i].captures)
         if self._store is not None:
             stored = self._store.upsert_many([ad for _, ad in ads])
@@ -123,7 +124,7 @@ class Ingest:
                 self.flush()
         return outcomes
 
-    def _capture(self, items: Sequence[Ad | AdRemoved], fetches: Mapping[int, Fetch]) -> list[int]:
+    def _capture(self, items: Sequence[Ad | AdRemoved], fetches: Mapping[int, Fetch]) -> None:
         """Writes the evidence of the fetches; sets the captures of their items."""
         for i, (key, fetch) in fetches.items():
             captures = self._captured.get(key)
@@ -139,7 +140,6 @@ class Ingest:
                 if len(self._captured) > CAPTURED_KEPT:
                     self._captured.popitem(last=False)
             items[i].captures = list(captures)
-        return list(fetches)
 
     def flush(self) -> None:
         """Indexes what is pending. With the store on, what is indexed is read back from the

@@ -93,9 +93,9 @@ def fetch_from_wire(
             dom=_blob(data["dom"], blob),
             screenshot=_blob(data["screenshot"], blob),
         )
+    except WireError:
+        raise
     except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, WireError):
-            raise
         raise WireError(f"a malformed fetch: {type(exc).__name__}: {exc}") from exc
 
 
