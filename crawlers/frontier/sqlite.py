@@ -4,9 +4,9 @@ Rows live on disk; the process keeps only SQLite's page cache (``cache_size``), 
 URLs cost disk, not memory. Writes are grouped into transactions of ``batch`` operations or
 ``flush_seconds`` (whichever first) because a commit per URL would bound a crawl at the disk's
 fsync rate; what a SIGKILL loses of them is rediscovered from the listings a resumed crawl
-always re-reads. ``fetched`` and ``removed`` commit at once (in WAL mode with
-``synchronous=NORMAL`` that costs no fsync): they follow an ad into the case store, and a resumed
-crawl must not fetch it again.
+always re-reads. ``fetched`` and ``removed`` are grouped too: a page whose mark was lost stays
+pending, and a resumed crawl asks the case store about its pending pages before fetching them
+(``AdsSpider._not_stored``), so an ad stored before the kill is not fetched again.
 """
 
 from __future__ import annotations
@@ -171,9 +171,6 @@ class SqliteSeenStore:
             "pending = 0, last_fetched = ?, status = ?, next_fetch = ?, kind = COALESCE(?, kind)",
             (now, status, _finite(next_fetch), kind),
         )
-        # Committed at once: the page's ad is already in the case store, and a resumed crawl
-        # must not fetch it again. (A WAL commit without fsync costs microseconds.)
-        self.flush()
 
     def failed(self, url: str, now: float, retry_at: float) -> None:
         self._update(url, "pending = 0, next_fetch = ?", (retry_at,))
@@ -190,7 +187,6 @@ class SqliteSeenStore:
 
     def removed(self, url: str, now: float) -> None:
         self._update(url, "removed = 1, pending = 0, next_fetch = ?", (_finite(NEVER),))
-        self.flush()
 
     def pending(self, source: str) -> Iterator[str]:
         yield from self._keys("pending = 1 AND claimed_run != ?", (self._run,), source)
