@@ -14,6 +14,7 @@ from typing import Any
 from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from scrapy.settings import Settings as ScrapySettings
 
+from core.longlived import freeze_long_lived
 from core.settings import Settings
 from core.sources import Source
 from crawlers.config import SETTINGS_KEY, scrapy_settings_from
@@ -102,6 +103,10 @@ def run_crawl(
             retry_urls=(retry_urls or {}).get(source.name, []),
         )
         started.append((source, crawler, task))
+    # Nearly all the process keeps is loaded now (Scrapy, lxml, the pipelines' modules): the
+    # full collection that freezing needs runs here, before the crawl, and the spider's start
+    # freezes only what opening the crawl added (crawlers.spiders.ads).
+    freeze_long_lived()
 
     began = time.monotonic()
     process.start()
