@@ -27,8 +27,11 @@ log = logging.getLogger(__name__)
 
 # Beyond Scrapy's list of binary extensions: feeds, scripts and styles are not pages either.
 _ASSET_EXTENSIONS = (*IGNORED_EXTENSIONS, "js", "mjs", "json", "xml", "rss", "atom", "txt", "map")
+# From the rel attributes up: libxml2 tests attribute nodes far more cheaply than it evaluates a
+# predicate on every element of the page.
 _REL_NEXT = etree.XPath(
-    '//*[self::a or self::link][contains(concat(" ", normalize-space(@rel), " "), " next ")]/@href',
+    '//@rel[contains(concat(" ", normalize-space(.), " "), " next ")]'
+    "/parent::*[self::a or self::link]/@href",
     smart_strings=False,
 )
 _ARROWS = " »›>→.…"
@@ -52,7 +55,6 @@ _NEXT_WORDS = frozenset(
 )
 # What Scrapy's LinkExtractor(tags=("a", "area"), attrs=("href",), deny_extensions=...) keeps,
 # computed here so that the work done per distinct URL (the same menu on every page) is cached.
-_LINK_ELEMENTS = etree.XPath("descendant-or-self::*[self::a or self::area][@href]")
 _TEXT = etree.XPath("string()", smart_strings=False)
 _LINK_SCHEMES = frozenset({"http", "https", "file", "ftp"})
 _DENIED_ENDINGS = frozenset("." + ext for ext in _ASSET_EXTENSIONS)
@@ -106,18 +108,22 @@ def extract_links(response: HtmlResponse) -> list[Link]:
     """Every link of ``response`` (extract once, then give the result to the two below): each
     ``<a href>`` and ``<area href>`` made absolute and safe, in page order, the first of each
     URL, without files and assets. The same links as Scrapy's ``LinkExtractor``."""
-    base_url = get_base_url(response)
+    base_url, page_url, encoding = get_base_url(response), response.url, response.encoding
+    base_origin, page_origin = _origin(base_url), _origin(page_url)
     links: list[Link] = []
     seen: set[str] = set()
-    for element in _LINK_ELEMENTS(response.selector.root):
+    for element in response.selector.root.iter("a", "area"):
+        href = element.get("href")
+        if href is None:
+            continue
         try:
-            url = urljoin(base_url, strip_html5_whitespace(element.get("href")))
+            url = _urljoin(strip_html5_whitespace(href), base_url, base_origin)
         except ValueError:
             continue  # a bogus link, such as an unclosed IPv6 address
-        safe = _safe_url(url, response.encoding)
+        safe = _safe_url(url, encoding)
         if safe is None:
             continue
-        url = urljoin(response.url, safe)
+        url = _urljoin(safe, page_url, page_origin)
         if url in seen:
             continue
         seen.add(url)
@@ -125,6 +131,41 @@ def extract_links(response: HtmlResponse) -> list[Link]:
             text = _TEXT(element) or ""
             links.append(Link(url, text, nofollow=rel_has_nofollow(element.get("rel"))))
     return links
+
+
+@url_cache(maxsize=4096)
+def _origin(url: str) -> str | None:
+    """``scheme://host:port`` of an http(s) URL: all that ``urljoin(url, ...)`` reads of it for
+    an absolute path or an absolute URL. None for any other URL."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _urljoin(href: str, base: str, base_origin: str | None) -> str:
+    """``urljoin(base, href)``; cached across the pages of a site where only the base's
+    origin counts (the site's menu: "/ads/", "https://cdn.example/x")."""
+    if base_origin is not None and _needs_only_origin(href):
+        return _joined_to_origin(href, base_origin)
+    return urljoin(base, href)
+
+
+@url_cache(maxsize=4096)
+def _needs_only_origin(href: str) -> bool:
+    """Whether ``urljoin`` reads nothing of an http(s) base but its origin: ``href`` has a host
+    or an absolute path. Parsed as urljoin parses it (tabs and newlines dropped, and the same
+    ValueError for a bogus host)."""
+    parts = urlsplit(href)
+    return bool(parts.netloc) or parts.path[:1] == "/"
+
+
+@url_cache(maxsize=4096)
+def _joined_to_origin(href: str, origin: str) -> str:
+    return urljoin(origin, href)
 
 
 @url_cache(maxsize=4096)

@@ -356,3 +356,35 @@ def test_a_real_crawl_records_the_encoding_and_redirect(
     assert records[-1][3] == PAGE
     assert records[1][2].get_header("User-Agent").startswith("LureWatch/")
     assert verify(settings.evidence_dir).ok
+
+
+def test_fetch_record_reads_every_header_value_as_scrapy_lists_it(settings: Settings) -> None:
+    request = Request(URL, headers={"user-agent": "LureWatch-test", "X-Multi": ["a", "b"]})
+    request.headers.appendlist("Accept", "text/html")
+    request.headers.appendlist("accept", b"*/*")
+    response = HtmlResponse(
+        URL,
+        body=PAGE,
+        headers={
+            "Set-Cookie": ["a=1", "b=2"],
+            "x-\u00e9t\u00e9": "caf\u00e9".encode(),
+            "Content-Encoding": ["identity", "x-custom, gzip"],
+        },
+        request=request,
+    )
+    record = ResponseCapturer(settings, get_crawler(Spider).settings).fetch_record(response)
+
+    def pairs(message: Request | Response) -> list[tuple[str, str]]:
+        return [
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, values in message.headers.items()
+            for value in values
+        ]
+
+    assert record.request_headers == pairs(request)
+    assert ("Accept", "*/*") in record.request_headers
+    assert record.headers == pairs(response)
+    assert ("Set-Cookie", "b=2") in record.headers
+    # Without the received record the headers are those left: nothing shows as removed.
+    assert record.removed_content_encodings == []
+    assert record.notes == [evidence.NO_RECEIVED_NOTE]

@@ -109,6 +109,16 @@ def test_extract_jsonld_picks_the_posting_of_this_page_among_several() -> None:
     assert ad is not None and ad.title == "Cleaner"
 
 
+def test_extract_jsonld_posting_url_that_is_no_url_is_not_fatal() -> None:
+    postings = [
+        {"@type": "JobPosting", "title": "Bogus", "url": "http://[::1", "description": "x"},
+        {"@type": "JobPosting", "title": "Cook", "url": "/ads/page.html", "description": "y"},
+    ]
+    html = f'<script type="application/ld+json">{json.dumps(postings)}</script>'
+    ad = extract_jsonld(Selector(text=html), URL)
+    assert ad is not None and ad.title == "Cook"
+
+
 def test_extract_microdata_jobposting() -> None:
     ad = extract("microdata_detail.html")
     assert ad is not None and ad.extraction == "microdata"

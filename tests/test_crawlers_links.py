@@ -97,6 +97,70 @@ def test_links_are_the_ones_scrapys_link_extractor_finds(encoding: str) -> None:
     assert not any(u.endswith((".PDF", ".js", ".tar.gz")) or "IPv6" in t for u, t, _ in odd)
 
 
+# hrefs whose joining depends on more or less of the base URL than they seem to.
+TRICKY_HREFS = [
+    "/\t/x",
+    "//\t",
+    "//",
+    "///x",
+    "//?q",
+    "//\t?q",
+    "//#f",
+    "http:///x",
+    "http:rel",
+    "https:/abs",
+    "HTTPS://H.EXAMPLE/Z",
+    "\x01/x",
+    "/x\x7f",
+    "/",
+    "/?q=1",
+    "/#f",
+    "",
+    "..",
+    "//other.example",
+    "//other.example:8080/p?q#f",
+    "http://h.example/a?",
+    "http://h.example/a#",
+    "https://h.example/b;p?q",
+]
+
+
+@pytest.mark.parametrize(
+    "base", ["", "/sub/dir/", "https://other.example/base/", "//cdn.example/x/"]
+)
+def test_links_are_scrapys_whatever_the_page_url_and_base(base: str) -> None:
+    scrapy_extractor = LinkExtractor(
+        deny_extensions=_ASSET_EXTENSIONS, tags=("a", "area"), attrs=("href",)
+    )
+    head = f'<head><base href="{base}"></head>' if base else ""
+    anchors = "".join(f'<a href="{h}">{i}</a>' for i, h in enumerate(TRICKY_HREFS))
+    body = f"<html>{head}<body>{anchors}</body></html>".encode()
+    # One after the other, so that what is cached for one page is asked again by the next.
+    for url in [
+        "http://h.example/list/1?x=1",
+        "https://h.example/a/b/c.html",
+        "http://h.example:8080/",
+        "https://h.example/a/b/",
+        "http://127.0.0.1:8000/ads/",
+    ]:
+        response = HtmlResponse(url=url, body=body, encoding="utf-8", request=Request(url))
+        expected = _links(scrapy_extractor.extract_links(response))
+        assert _links(extract_links(response)) == expected, url
+
+
+def test_next_page_rel_is_a_whole_word_of_rel() -> None:
+    rels = ["\tnext\n", "NEXT", "next\u00a0", "nextnext", "nofollow  next", "prev"]
+    anchors = "".join(f'<a rel="{rel}" href="/list/{i}">{i}</a>' for i, rel in enumerate(rels))
+    html = (
+        f'<html><head><link rel=" next" href="/list/head"></head><body>{anchors}'
+        '<area rel="next" href="/list/area"><a rel="next">no href</a></body></html>'
+    )
+    url = "http://h.example/list/1"
+    response = HtmlResponse(url=url, body=html.encode(), encoding="utf-8", request=Request(url))
+    expected = {f"http://h.example/list/{n}" for n in ("head", 0, 4)}
+    assert next_page_links(response) == expected
+
+
 @pytest.mark.parametrize(
     ("url", "name"),
     [

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from parsel import Selector
 
 from core.text import clean_text
 from crawlers.extract.postpage import first_line
-from crawlers.extract.posts import MAX_POST_CHARS, MAX_POSTS, PostPage, extract_posts
+from crawlers.extract.posts import _MAYBE_POSTS, MAX_POST_CHARS, MAX_POSTS, PostPage, extract_posts
 from demosites import HOSTILE_PAYLOAD, DemoSites
 from demosites.testing import write_sample_seed
 
@@ -210,6 +211,37 @@ def test_a_long_page_with_a_login_box_is_not_a_wall() -> None:
 )
 def test_ordinary_ad_and_listing_pages_are_not_posts_pages(name: str) -> None:
     assert read(name, "https://jobs.example/ads/page.html") is None
+
+
+# The query each page is first asked, as it was written before it was made cheaper.
+_MAYBE_POSTS_AS_WRITTEN = etree.XPath(
+    'boolean(//*[contains(@class, "tgme_")] or //*[@role="article"]'
+    ' or //form//input[@type="password" or @type="PASSWORD"])'
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<div class="tgme_widget_message">x</div>',
+        '<p class="a  tgme_"></p>',
+        '<p class="TGME_x"></p>',
+        '<p data-class="tgme_x"></p>',
+        '<article role="article"></article>',
+        '<div role="Article"></div>',
+        '<div role=" article"></div>',
+        "<form><div><input type=password></div></form>",
+        "<form><form><input type=PASSWORD></form></form>",
+        "<form><input type=Password></form>",
+        "<input type=password><form></form>",
+        "<form></form><input type=password>",
+        "<form><input type=text><button>go</button></form>",
+        "<p>nothing</p><!-- tgme_ role=article -->",
+    ],
+)
+def test_first_question_answers_as_the_query_it_replaced(body: str) -> None:
+    root = Selector(text=f"<html><body>{body}</body></html>").root
+    assert _MAYBE_POSTS(root) is _MAYBE_POSTS_AS_WRITTEN(root)
 
 
 # --- the demo sites, end to end over HTTP ------------------------------------------------------

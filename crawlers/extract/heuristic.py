@@ -68,19 +68,20 @@ def extract_heuristic(sel: Selector, url: str) -> AdFields | None:
 
     link_lists = {
         node
-        for node in lengths.elements
-        if tag_of(node) in _LIST_TAGS and lengths.links[node] > LINK_LIST_SHARE * lengths.text[node]
+        for node, tag in lengths.tags.items()
+        if tag in _LIST_TAGS and lengths.links[node] > LINK_LIST_SHARE * lengths.text[node]
     }
-
-    def furniture(node: etree._Element) -> bool:
-        return _is_furniture(node) or node in link_lists
-
-    prose = node_text(content, skip=lambda n: furniture(n) or n is heading or tag_of(n) == "a")
+    # node_text asks only about elements whose ancestors it kept, and of those, the furniture
+    # is exactly what _Lengths left out: a lookup instead of testing each element again.
+    kept = lengths.text
+    left_out = {*link_lists, heading}
+    prose_left_out = left_out | {node for node, tag in lengths.tags.items() if tag == "a"}
+    prose = node_text(content, skip=lambda n: n not in kept or n in prose_left_out)
     longest = max((len(line) for line in prose.splitlines()), default=0)
     if len(prose) < MIN_PROSE_CHARS or longest < MIN_BLOCK_CHARS:
         return None
 
-    text = node_text(content, skip=lambda n: furniture(n) or n is heading)
+    text = node_text(content, skip=lambda n: n not in kept or n in left_out)
     labelled = _labelled_values(content, text)
     date = _FIRST_DATETIME(content) or labelled.get("date", "")
     return AdFields(
@@ -99,34 +100,47 @@ class _Lengths:
     pass so that no check walks a subtree again (hostile pages nest thousands of levels deep)."""
 
     def __init__(self, root: etree._Element) -> None:
-        self.text: dict[etree._Element, int] = {}
-        self.links: dict[etree._Element, int] = {}
-        stack: list[tuple[etree._Element, bool]] = [(root, False)]
+        # Kept elements with parents before children, so that summing them in reverse order
+        # completes each one's children before the element itself.
+        nodes: list[etree._Element] = []
+        tags: list[str] = []
+        parents: list[int] = []
+        chars: list[int] = []  # its text and its children's tails, then its children's text
+        stack: list[tuple[etree._Element, int]] = [(root, -1)]
         while stack:
-            node, children_done = stack.pop()
-            if not children_done:
-                if node is not root and _skipped(node):
-                    continue
-                stack.append((node, True))
-                stack.extend((child, False) for child in node)
-                continue
-            children = list(node)
-            text = _chars(node.text) + sum(self.text.get(c, 0) + _chars(c.tail) for c in children)
-            self.text[node] = text
-            self.links[node] = (
-                text if tag_of(node) == "a" else sum(self.links.get(c, 0) for c in children)
-            )
-
-    @property
-    def elements(self) -> list[etree._Element]:
-        return list(self.text)
+            node, parent = stack.pop()
+            index = len(nodes)
+            nodes.append(node)
+            tags.append(tag_of(node))
+            parents.append(parent)
+            count = _chars(node.text)
+            for child in node:
+                count += _chars(child.tail)
+                if not _skipped(child):
+                    stack.append((child, index))
+            chars.append(count)
+        links = [0] * len(nodes)
+        for index in range(len(nodes) - 1, -1, -1):
+            if tags[index] == "a":
+                links[index] = chars[index]
+            parent = parents[index]
+            if parent >= 0:
+                chars[parent] += chars[index]
+                links[parent] += links[index]
+        self.text: dict[etree._Element, int] = dict(zip(nodes, chars, strict=True))
+        self.links: dict[etree._Element, int] = dict(zip(nodes, links, strict=True))
+        self.tags: dict[etree._Element, str] = dict(zip(nodes, tags, strict=True))
 
     def __contains__(self, node: etree._Element) -> bool:
         return node in self.text
 
 
 def _skipped(node: etree._Element) -> bool:
-    return not isinstance(node.tag, str) or tag_of(node) in NEVER_TEXT or _is_furniture(node)
+    tag = node.tag
+    if not isinstance(tag, str):
+        return True
+    tag = tag.lower()
+    return tag in NEVER_TEXT or _is_furniture(node, tag)
 
 
 def _chars(text: str | None) -> int:
@@ -160,8 +174,7 @@ def _main_heading(
 
 def _is_listing(lengths: _Lengths) -> bool:
     linked_headings = 0
-    for node in lengths.elements:
-        tag = tag_of(node)
+    for node, tag in lengths.tags.items():
         if tag in ("h2", "h3", "h4") and lengths.links[node]:
             linked_headings += 1
             if linked_headings >= MIN_LINKED_HEADINGS:
@@ -205,11 +218,12 @@ def _is_site_page(url: str) -> bool:
     return bool(_SITE_PAGES.match(last.rsplit(".", 1)[0]))
 
 
-def _is_furniture(node: etree._Element) -> bool:
-    tag = tag_of(node)
-    if tag in _FURNITURE:
+def _is_furniture(node: etree._Element, tag: str | None = None) -> bool:
+    if (tag_of(node) if tag is None else tag) in _FURNITURE:
         return True
     attrib = node.attrib
+    if not attrib:
+        return False
     if attrib.get("role", "").lower() in _FURNITURE_ROLES:
         return True
     # Text hidden from people is not what an ad says to them.

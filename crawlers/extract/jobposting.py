@@ -65,7 +65,8 @@ def to_plain(value: str, *, escaped: bool) -> str:
 
 def fields_from_jobposting(obj: dict[str, Any], extraction: str, *, escaped: bool) -> AdFields:
     def plain(value: Any) -> str:
-        return to_plain(_text_of(value), escaped=escaped)
+        # Most optional fields are absent: no work for them.
+        return "" if value is None else to_plain(_text_of(value), escaped=escaped)
 
     def short(value: Any) -> str:
         return plain(value)[:MAX_FIELD_CHARS]
@@ -177,8 +178,15 @@ def choose_posting(postings: list[dict[str, Any]], url: str) -> dict[str, Any] |
     here = canonical_url(url)
     for posting in postings:
         own = posting.get("url")
-        if isinstance(own, str) and own and canonical_url(urljoin(url, own)) == here:
+        if isinstance(own, str) and own and _is_url_of(own, url, here):
             return posting
     if postings:
         log.debug("%d JobPostings on %s, none for the page itself: a listing", len(postings), url)
     return None
+
+
+def _is_url_of(own: str, url: str, here: str) -> bool:
+    try:
+        return canonical_url(urljoin(url, own)) == here
+    except ValueError:
+        return False  # no URL at all (an unclosed IPv6 address): not this page's
