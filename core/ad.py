@@ -117,7 +117,9 @@ class Ad:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Ad:
-        known = {f.name for f in dataclasses.fields(cls)}
+        known = _KNOWN_FIELDS.get(cls)
+        if known is None:  # dataclasses.fields() each call cost as much as three Terms
+            known = _KNOWN_FIELDS[cls] = frozenset(f.name for f in dataclasses.fields(cls))
         values = {k: v for k, v in data.items() if k in known}
         values["indicators"] = [indicator_from_dict(i) for i in data.get("indicators") or []]
         values["captures"] = [Capture(**c) for c in data.get("captures") or []]
@@ -188,6 +190,22 @@ SCORED_FIELDS = (
     "entities",
 )
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_KNOWN_FIELDS: dict[type, frozenset[str]] = {}
+# The values ``plain`` returns as they are. Tested inline (``type(v) in _LEAVES``) before
+# recursing: most of an ad's values are leaves, and a call per leaf was most of its cost.
+_LEAVES = frozenset((str, int, float, bool, type(None)))
+
+
+def field_names(value: Any) -> tuple[str, ...] | None:
+    """The field names of a dataclass instance, as ``plain`` writes them; None for anything
+    else."""
+    if isinstance(value, type):
+        return None  # a dataclass itself, not an instance
+    kind = type(value)
+    names = _FIELD_NAMES.get(kind)
+    if names is None and dataclasses.is_dataclass(value):
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
+    return names
 
 
 def plain(value: Any) -> Any:
@@ -195,15 +213,19 @@ def plain(value: Any) -> Any:
     made that the costliest step of storing it): dataclasses become dicts, lists and tuples
     lists, dicts are walked; strings, numbers and None are shared, being immutable."""
     kind = type(value)
-    if kind in (str, int, float, bool) or value is None:
+    if kind in _LEAVES:
         return value
     names = _FIELD_NAMES.get(kind)
     if names is None and dataclasses.is_dataclass(value):
         names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
     if names is not None:
-        return {name: plain(getattr(value, name)) for name in names}
+        out: dict[str, Any] = {}
+        for name in names:
+            v = getattr(value, name)
+            out[name] = v if type(v) in _LEAVES else plain(v)
+        return out
     if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
+        return [v if type(v) in _LEAVES else plain(v) for v in value]
     if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
+        return {k: v if type(v) in _LEAVES else plain(v) for k, v in value.items()}
     return value

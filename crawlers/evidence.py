@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -273,7 +274,11 @@ def _scrapy_headers(message: Request | Response) -> list[tuple[str, str]]:
 
 
 def _tokens(values: Iterable[str]) -> list[str]:
-    return [t.strip().lower() for v in values for t in v.split(",") if t.strip()]
+    # A browser joins repeated headers with a line break: those are separators too.
+    return [t.strip().lower() for v in values for t in _TOKEN_SEPARATORS.split(v) if t.strip()]
+
+
+_TOKEN_SEPARATORS = re.compile(r"[,\r\n]")
 
 
 def _encodings(headers: Iterable[tuple[str, str]]) -> list[str]:

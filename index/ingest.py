@@ -143,12 +143,14 @@ class Ingest:
 
     def flush(self) -> None:
         """Indexes what is pending. With the store on, what is indexed is read back from the
-        store, so the index holds what the store holds (first/last seen, removals)."""
+        store, so the index holds what the store holds (first/last seen, removals). The ads
+        pending are those this process stored, unchanged since: where a row still holds
+        what was written from one, the store hands that ad back rather than parse its copy."""
         if not self._pending or self._index is None:
             return
         docs: list[Ad | StoredAd] = []
         if self._store is not None:
-            stored = self._store.get_many(self._pending)
+            stored = self._store.get_many(self._pending, held=self._pending)
             docs.extend(stored[ad_id] for ad_id in self._pending if ad_id in stored)
         else:
             docs.extend(ad for ad in self._pending.values() if ad is not None)

@@ -117,5 +117,6 @@ def _table(model: type[Base]) -> Table:
 
 ADS = _table(AdRow)
 AD_VERSIONS = _table(AdVersionRow)
+AD_EVENTS = _table(AdEventRow)
 AD_CAPTURES = _table(AdCaptureRow)
-STORE_TABLES = [ADS, AD_VERSIONS, _table(AdEventRow), AD_CAPTURES]
+STORE_TABLES = [ADS, AD_VERSIONS, AD_EVENTS, AD_CAPTURES]

@@ -367,6 +367,19 @@ def test_a_header_cannot_break_the_warc(store: EvidenceStore) -> None:
     ]
 
 
+def test_decoded_encodings_cannot_add_fields_to_the_warc(store: EvidenceStore) -> None:
+    # What a browser makes of repeated Content-Encoding headers, one of them hostile.
+    removed = ["gzip\nWARC-Type: resource\r\nWARC-Target-URI: http://127.0.0.1/forged"]
+    captures = capture_fetch(store, fetch(removed_content_encodings=removed))
+    response = warc_records(store.root / by_kind(captures)["warc"].path)[-1]
+    assert isinstance(response, dict)
+    assert response["type"] == "response" and not response["problems"]
+    assert response["warc"]["WARC-Target-URI"] == "http://127.0.0.1:8000/ads/42?lang=en"
+    assert response["warc"]["LureWatch-Body-Transfer-Decoded"] == (
+        "gzip WARC-Type: resource WARC-Target-URI: http://127.0.0.1/forged"
+    )
+
+
 @pytest.mark.parametrize(
     "changes",
     [

@@ -6,7 +6,7 @@ import hashlib
 from typing import Any
 
 from core.ad import Capture
-from core.evidence.record import FetchRecord, canonical_json, lurewatch_version
+from core.evidence.record import FetchRecord, canonical_json, lurewatch_version, settings_json
 from core.evidence.store import EvidenceStore
 from core.evidence.warc import write_warc
 
@@ -15,19 +15,38 @@ MANIFEST_EXT = "manifest.json"
 EXTENSIONS = {"warc": "warc.gz", "dom": "html", "screenshot": "png"}
 MAX_HEADERS = 100
 MAX_HEADER_CHARS = 8 * 1024
+_SETTINGS_FIELD = b'"crawler_settings":'
 
 
 def capture_fetch(store: EvidenceStore, fetch: FetchRecord) -> list[Capture]:
     """Store the WARC, DOM and screenshot of a fetch, then its manifest; manifest first."""
-    warc = write_warc(fetch)
+    settings = settings_json(fetch.settings)  # for the warcinfo record and the manifest
+    warc = write_warc(fetch, settings=settings)
     files = [store.put(warc.data, "warc", EXTENSIONS["warc"])]
     if fetch.dom is not None:
         files.append(store.put(fetch.dom, "dom", EXTENSIONS["dom"]))
     if fetch.screenshot is not None:
         files.append(store.put(fetch.screenshot, "screenshot", EXTENSIONS["screenshot"]))
     document = build_manifest(fetch, files, body_sha256=warc.body_sha256)
-    manifest = store.put(canonical_json(document), "manifest", MANIFEST_EXT)
+    manifest = store.put(_manifest_json(document, settings), "manifest", MANIFEST_EXT)
     return [manifest, *files]
+
+
+def _manifest_json(document: dict[str, Any], settings: bytes) -> bytes:
+    """``canonical_json(document)``, given ``settings``: that of ``document["crawler_settings"]``.
+
+    The settings are about 40% of the manifest, and the same in every manifest of a crawl:
+    ``settings_json`` writes them at a fraction of the cost. The rest is written as before,
+    with ``null`` in their place, which is then replaced: ``canonical_json`` writes a nested
+    value as it writes it alone, and UTF-8 encodes character by character, so the result is the
+    same bytes. The first ``"crawler_settings":`` in the text is the key of this document: in a
+    string a quote is escaped (``\\"``), so the sequence is a key wherever it occurs, and keys
+    are sorted, so no key at this level but the ``body_*`` ones (whose values hold no object)
+    comes before it.
+    """
+    rest = canonical_json({**document, "crawler_settings": None})
+    at = rest.index(_SETTINGS_FIELD + b"null") + len(_SETTINGS_FIELD)
+    return b"".join((rest[:at], settings, rest[at + 4 :]))
 
 
 def build_manifest(

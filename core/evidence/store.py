@@ -11,6 +11,7 @@ import itertools
 import logging
 import os
 import re
+import stat
 from contextlib import suppress
 from pathlib import Path
 
@@ -131,13 +132,24 @@ class EvidenceStore:
             fd, tmp = _create_temp(folder)
         try:
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fchmod(fd, READ_ONLY)
-                if self.fsync and self._syncer is None:
-                    os.fsync(fd)
-                device = os.fstat(fd).st_dev if self._syncer is not None else 0
+                written = os.write(fd, data)
+                if written < len(data):  # a short write: write the rest
+                    view = memoryview(data)[written:]
+                    while view:
+                        view = view[os.write(fd, view) :]
+                device = 0
+                if self._syncer is not None:
+                    # The syncer needs the filesystem; the same call tells whether the umask
+                    # left the file 0444 (it always does but for a umask that takes read
+                    # permissions away), which saves a fchmod per file.
+                    status = os.fstat(fd)
+                    device = status.st_dev
+                    if stat.S_IMODE(status.st_mode) != READ_ONLY:
+                        os.fchmod(fd, READ_ONLY)
+                else:
+                    os.fchmod(fd, READ_ONLY)
+                    if self.fsync:
+                        os.fsync(fd)
             finally:
                 os.close(fd)
             os.replace(tmp, target)
@@ -156,7 +168,9 @@ _temp_names = itertools.count()
 
 
 def _create_temp(folder: str) -> tuple[int, str]:
-    """A new, empty temp file in the folder, open for writing.
+    """A new, empty temp file in the folder, open for writing, read-only (0444) once closed
+    (made so here, as far as the umask allows: the file's permissions do not bind the open
+    file, and the store makes sure of the rest).
 
     Its name is unique to this process and call (a leftover of a killed process that had the
     same pid is skipped by O_EXCL), and starts with ``TEMP_PREFIX``, which ``verify`` skips.
@@ -164,6 +178,6 @@ def _create_temp(folder: str) -> tuple[int, str]:
     while True:
         tmp = f"{folder}/{TEMP_PREFIX}{os.getpid()}-{next(_temp_names)}"
         try:
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), tmp
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, READ_ONLY), tmp
         except FileExistsError:
             continue

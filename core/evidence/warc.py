@@ -3,12 +3,18 @@
 Digests are SHA-256 (base32, as WARC tools expect). Header blocks are written byte for byte as
 received (latin-1 round trip), not re-encoded as warcio would for non-ASCII values.
 
-This runs for every ad page, so it does warcio's per-record work once, itself: the header blocks
-are built and hashed here, and the records reach warcio's writer with their IDs and digests
-already set (warcio would hash each payload twice, look headers up one by one, and make a
-writer, with a hostname lookup, per file). The records are byte for byte those warcio's record
-builder makes of the same fetch, record IDs aside. The payload digest is the SHA-256 of the
-body, which the manifest records too (``WarcFile.body_sha256``) without hashing it again.
+This runs for every ad page, so the records are written here, not by warcio's writer (which
+copied the fields into its own objects and looked each one up again: about 20 us a page). A
+record is the version line, one line per field, a blank line, the block, and CRLF CRLF (WARC
+1.1, section 4); the fields, their order and their encoding (UTF-8) are those warcio's writer
+wrote, so the files are byte for byte those it made (``tests/test_core_evidence_bytes.py``
+checks them against files it made), and warcio and ``lurewatch verify`` read them as before.
+The payload digest is the SHA-256 of the body, which the manifest records too
+(``WarcFile.body_sha256``) without hashing it again.
+
+The warcinfo record is the same for every fetch of a crawl but its date and record ID: the rest
+(LureWatch version, crawler settings and their digest, notes) is made and hashed once per
+distinct value (``_warcinfo_tail``), keyed by those values themselves.
 
 Each record is its own gzip member, as the WARC standard recommends, at zlib level 3. On ad
 pages of about 20 KB, level 3 takes about 65 us a page less CPU than level 6 (a quarter of the
@@ -18,24 +24,16 @@ time to build the WARC) for files about 4% larger; level 9, warcio's default, ta
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import re
-import uuid
 import zlib
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from http import HTTPStatus
-from io import BytesIO
-from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
-from warcio.recordloader import ArcWarcRecord
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
-
-from core.evidence.record import FetchRecord, canonical_json, lurewatch_version
+from core.evidence.record import FetchRecord, lurewatch_version, settings_json
 
 GZIP_LEVEL = 3
 WARC_VERSION = "WARC/1.1"
@@ -44,8 +42,11 @@ DOM_NOTE = (
     "rendered DOM after scripts ran, serialised by the browser; the browser did not keep the"
     " HTTP response of the page"
 )
+CONFORMS_TO = "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
 _BAD_NAME_CHARS = re.compile(r"[\x00-\x20:\x7f]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_GZIP_WBITS = zlib.MAX_WBITS + 16  # a gzip header and trailer around the deflate stream
+_END = b"\r\n\r\n"  # after every record's block
 
 
 @dataclass(frozen=True)
@@ -54,227 +55,165 @@ class WarcFile:
     body_sha256: str | None  # hex SHA-256 of the response body, None without one
 
 
-class _Headers(StatusAndHeaders):
-    headers_buff: bytes | None
-
-    def __init__(self, protocol: str, statusline: str, headers: list[tuple[str, str]]) -> None:
-        # Not warcio's __init__: the pairs are str already, it would convert each one again.
-        self.protocol = protocol
-        self.statusline = statusline
-        self.headers = headers
-        self.total_len = 0
-        self.headers_buff = None
-
-
-class _HttpHeaders(_Headers):
-    """An HTTP header block whose bytes (``headers_buff``) are made once, here."""
-
-    def __init__(self, protocol: str, statusline: str, headers: list[tuple[str, str]]) -> None:
-        super().__init__(protocol, statusline, headers)
-        self.block = _header_block(protocol, statusline, headers)
-        self.headers_buff = self.block
-
-    def compute_headers_buffer(self, header_filter: Any = None) -> None:
-        pass  # made in __init__, and already hashed into the record's block digest
-
-
-class _GzipMember:
-    """A file-like that writes one gzip member per record (warcio's own uses level 9)."""
-
-    def __init__(self, out: BinaryIO) -> None:
-        self.out = out
-        self.parts: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        self.parts.append(data)
-
-    def flush(self) -> None:
-        # warcio's writer calls flush() once at the end of each record: that ends the member.
-        self.out.write(zlib.compress(b"".join(self.parts), GZIP_LEVEL, zlib.MAX_WBITS + 16))
-        self.parts = []
-
-
-class _Writer(WARCWriter):
-    """warcio's record writer, made once: it keeps no state between records."""
-
-    def __init__(self) -> None:
-        super().__init__(None, gzip=False, warc_version=WARC_VERSION)
-
-    def write_to(self, out: BinaryIO, record: ArcWarcRecord) -> None:
-        self._write_warc_record(_GzipMember(out), record)
-
-    def ensure_digest(
-        self, record: ArcWarcRecord, block: bool = True, payload: bool = True
-    ) -> None:
-        pass  # every record comes with both digests (``_record``): nothing to hash again
-
-
-@cache
-def _writer() -> _Writer:
-    return _Writer()
-
-
 def build_warc(fetch: FetchRecord) -> bytes:
     return write_warc(fetch).data
 
 
-def write_warc(fetch: FetchRecord) -> WarcFile:
-    out = BytesIO()
-    writer = _writer()
+def write_warc(fetch: FetchRecord, *, settings: bytes | None = None) -> WarcFile:
+    """``settings``: ``settings_json(fetch.settings)``, when the caller has it already."""
     date = warc_date(fetch)
     ids = _record_ids(3)
     info_id = ids[0]
-    writer.write_to(out, _warcinfo(fetch, date, info_id))
-    common = [("WARC-Date", date), ("WARC-Warcinfo-ID", info_id)]
+    if settings is None:
+        settings = settings_json(fetch.settings)
+    tail = _warcinfo_tail(lurewatch_version(), fetch.settings_digest, settings, tuple(fetch.notes))
+    members = [
+        _member(
+            f"WARC-Date: {date}\r\nContent-Type: application/warc-fields\r\n"
+            f"WARC-Type: warcinfo\r\nWARC-Record-ID: {info_id}\r\n",
+            tail,
+        )
+    ]
+    common = f"WARC-Date: {date}\r\nWARC-Warcinfo-ID: {info_id}\r\n"
     if fetch.ip_address:
-        common.append(("WARC-IP-Address", fetch.ip_address))
+        common += f"WARC-IP-Address: {fetch.ip_address}\r\n"
     body_sha256 = None
     if fetch.body is not None:
         body_hash = hashlib.sha256(fetch.body)
         body_sha256 = body_hash.hexdigest()
-        response = _response(fetch, common, ids[1], _digest(body_hash))
         if fetch.request_headers is not None:
-            writer.write_to(out, _request(fetch, common, ids[2], concurrent_to=ids[1]))
-        writer.write_to(out, response)
+            members.append(_request(fetch, common, ids[2], concurrent_to=ids[1]))
+        members.append(_response(fetch, common, ids[1], _digest(body_hash.digest())))
     elif fetch.dom is not None:
-        writer.write_to(out, _dom_resource(fetch, common, ids[1]))
-    return WarcFile(out.getvalue(), body_sha256)
+        members.append(_dom_resource(fetch, common, ids[1]))
+    return WarcFile(b"".join(members), body_sha256)
 
 
 def warc_date(fetch: FetchRecord) -> str:
     return fetch.fetched_at_utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _warcinfo(fetch: FetchRecord, date: str, record_id: str) -> ArcWarcRecord:
-    version = lurewatch_version()
+def _member(fields: str, *rest: bytes) -> bytes:
+    """A record, gzipped as a member of its own: the version line, ``fields`` (header lines,
+    each ending in CRLF), then ``rest``: any further lines, the blank line, the block, CRLF CRLF.
+    """
+    record = b"".join((f"{WARC_VERSION}\r\n{fields}".encode(), *rest))
+    return zlib.compress(record, GZIP_LEVEL, _GZIP_WBITS)
+
+
+@lru_cache(maxsize=64)
+def _warcinfo_tail(version: str, digest: str, settings: bytes, notes: tuple[str, ...]) -> bytes:
+    """The warcinfo record after its WARC-Record-ID line: digest, length, block, end.
+
+    Keyed by the values themselves (the settings as their canonical JSON), so a hit is the
+    record those values make; a crawl has one or a few.
+    """
     fields = [
         ("software", f"LureWatch/{version}"),
         ("format", "WARC File Format 1.1"),
-        (
-            "conformsTo",
-            "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
-        ),
+        ("conformsTo", CONFORMS_TO),
         ("lurewatch-version", version),
-        ("crawler-settings-digest", f"sha256:{fetch.settings_digest}"),
-        ("crawler-settings", canonical_json(fetch.settings).decode("utf-8")),
+        ("crawler-settings-digest", f"sha256:{digest}"),
     ]
-    fields += [("description", _one_line(note)) for note in fetch.notes]
-    body = "".join(f"{name}: {value}\r\n" for name, value in fields).encode("utf-8")
-    content_type = "application/warc-fields"
-    headers = [
-        ("WARC-Date", date),
-        ("Content-Type", content_type),
-        ("WARC-Type", "warcinfo"),
-        ("WARC-Record-ID", record_id),
-        ("WARC-Block-Digest", _digest(hashlib.sha256(body))),
-    ]
-    return _record("warcinfo", headers, body, None, content_type)
+    head = "".join(f"{name}: {value}\r\n" for name, value in fields).encode()
+    notes_text = "".join(f"description: {_one_line(note)}\r\n" for note in notes).encode()
+    # The settings' canonical JSON goes in as it is: it is UTF-8 already, any lone surrogate
+    # replaced, so encoding its text again (as these fields once were) gives the same bytes.
+    block = b"".join((head, b"crawler-settings: ", settings, b"\r\n", notes_text))
+    header = (
+        f"WARC-Block-Digest: {_digest(hashlib.sha256(block).digest())}\r\n"
+        f"Content-Length: {len(block)}\r\n\r\n"
+    )
+    return b"".join((header.encode(), block, _END))
 
 
-def _response(
-    fetch: FetchRecord, common: list[tuple[str, str]], record_id: str, payload_digest: str
-) -> ArcWarcRecord:
-    assert fetch.body is not None
+def _response(fetch: FetchRecord, common: str, record_id: str, payload_digest: str) -> bytes:
+    body = fetch.body
+    assert body is not None
     protocol = fetch.protocol if fetch.protocol in HTTP_PROTOCOLS else "HTTP/1.1"
-    http = _HttpHeaders(
+    http = _header_block(
         protocol, f"{fetch.status} {_reason(fetch.status)}", _header_lines(fetch.headers)
     )
-    block = hashlib.sha256(http.block)
-    block.update(fetch.body)
-    headers = list(common)
+    block = hashlib.sha256(http)
+    block.update(body)
+    decoded = ""
     if fetch.removed_content_encodings:
         # The body is as the crawler kept it: decoded. Content-Encoding above is as sent.
-        headers.append(
-            ("LureWatch-Body-Transfer-Decoded", ", ".join(fetch.removed_content_encodings))
-        )
-    headers += [
-        ("WARC-Type", "response"),
-        ("WARC-Record-ID", record_id),
-        ("WARC-Target-URI", fetch.final_url),
-        ("WARC-Payload-Digest", payload_digest),
-        ("WARC-Block-Digest", _digest(block)),
-    ]
-    return _record("response", headers, fetch.body, http, "application/http; msgtype=response")
+        # One line whatever a server sent: a line break would end the field, and what
+        # followed it would read as fields of the record.
+        encodings = _one_line(", ".join(fetch.removed_content_encodings))
+        decoded = f"LureWatch-Body-Transfer-Decoded: {encodings}\r\n"
+    fields = (
+        f"{common}{decoded}WARC-Type: response\r\nWARC-Record-ID: {record_id}\r\n"
+        f"WARC-Target-URI: {fetch.final_url}\r\nWARC-Payload-Digest: {payload_digest}\r\n"
+        f"WARC-Block-Digest: {_digest(block.digest())}\r\n"
+        "Content-Type: application/http; msgtype=response\r\n"
+        f"Content-Length: {len(http) + len(body)}\r\n\r\n"
+    )
+    return _member(fields, http, body, _END)
 
 
-def _request(
-    fetch: FetchRecord, common: list[tuple[str, str]], record_id: str, concurrent_to: str
-) -> ArcWarcRecord:
+def _request(fetch: FetchRecord, common: str, record_id: str, concurrent_to: str) -> bytes:
     parts = urlsplit(fetch.final_url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     lines = _header_lines([("Host", parts.netloc), *(fetch.request_headers or [])])
-    http = _HttpHeaders(fetch.method, f"{target} HTTP/1.1", lines)
-    headers = [
-        *common,
-        ("WARC-Type", "request"),
-        ("WARC-Record-ID", record_id),
-        ("WARC-Target-URI", fetch.final_url),
-        ("WARC-Payload-Digest", _EMPTY_DIGEST),  # no request body is kept
-        ("WARC-Concurrent-To", concurrent_to),
-        ("WARC-Block-Digest", _digest(hashlib.sha256(http.block))),
-    ]
-    return _record("request", headers, b"", http, "application/http; msgtype=request")
-
-
-def _dom_resource(
-    fetch: FetchRecord, common: list[tuple[str, str]], record_id: str
-) -> ArcWarcRecord:
-    assert fetch.dom is not None
-    digest = _digest(hashlib.sha256(fetch.dom))
-    headers = [
-        *common,
-        ("LureWatch-Note", DOM_NOTE),
-        ("WARC-Type", "resource"),
-        ("WARC-Record-ID", record_id),
-        ("WARC-Target-URI", fetch.page_url or fetch.final_url),
-        ("WARC-Payload-Digest", digest),  # no HTTP headers: the block is the payload
-        ("WARC-Block-Digest", digest),
-    ]
-    return _record("resource", headers, fetch.dom, None, "text/html; charset=utf-8")
-
-
-def _record(
-    rec_type: str,
-    headers: list[tuple[str, str]],
-    payload: bytes,
-    http: _HttpHeaders | None,
-    content_type: str,
-) -> ArcWarcRecord:
-    """A record warcio's writer takes as it is: digests set, lengths known.
-
-    ``headers`` end with the digests; Content-Type and Content-Length follow, where warcio's
-    writer puts them (it sets them again, to the same values, and finds them at once).
-    """
-    if all(name != "Content-Type" for name, _ in headers):
-        headers.append(("Content-Type", content_type))
-    length = len(payload) + (len(http.block) if http is not None else 0)
-    headers.append(("Content-Length", str(length)))
-    record = ArcWarcRecord(
-        "warc",
-        rec_type,
-        _Headers(WARC_VERSION, "", headers),
-        BytesIO(payload),
-        http,
-        content_type,
-        len(payload),
+    http = _header_block(fetch.method, f"{target} HTTP/1.1", lines)
+    fields = (
+        f"{common}WARC-Type: request\r\nWARC-Record-ID: {record_id}\r\n"
+        f"WARC-Target-URI: {fetch.final_url}\r\n"
+        f"WARC-Payload-Digest: {_EMPTY_DIGEST}\r\n"  # no request body is kept
+        f"WARC-Concurrent-To: {concurrent_to}\r\n"
+        f"WARC-Block-Digest: {_digest(hashlib.sha256(http).digest())}\r\n"
+        "Content-Type: application/http; msgtype=request\r\n"
+        f"Content-Length: {len(http)}\r\n\r\n"
     )
-    record.payload_length = len(payload)
-    return record
+    return _member(fields, http, _END)
+
+
+def _dom_resource(fetch: FetchRecord, common: str, record_id: str) -> bytes:
+    dom = fetch.dom
+    assert dom is not None
+    digest = _digest(hashlib.sha256(dom).digest())
+    fields = (
+        f"{common}LureWatch-Note: {DOM_NOTE}\r\nWARC-Type: resource\r\n"
+        f"WARC-Record-ID: {record_id}\r\nWARC-Target-URI: {fetch.page_url or fetch.final_url}\r\n"
+        f"WARC-Payload-Digest: {digest}\r\n"  # no HTTP headers: the block is the payload
+        f"WARC-Block-Digest: {digest}\r\n"
+        "Content-Type: text/html; charset=utf-8\r\n"
+        f"Content-Length: {len(dom)}\r\n\r\n"
+    )
+    return _member(fields, dom, _END)
 
 
 def _record_ids(count: int) -> list[str]:
-    random = os.urandom(16 * count)
-    return [
-        f"<urn:uuid:{uuid.UUID(bytes=random[n * 16 : n * 16 + 16], version=4)}>"
-        for n in range(count)
-    ]
+    """Random (version 4) UUIDs as WARC record IDs, as ``uuid.UUID(bytes=..., version=4)``
+    writes them, without making the objects."""
+    random = bytearray(os.urandom(16 * count))
+    ids = []
+    for n in range(0, 16 * count, 16):
+        random[n + 6] = random[n + 6] & 0x0F | 0x40  # version 4
+        random[n + 8] = random[n + 8] & 0x3F | 0x80  # the RFC 4122 variant
+        h = random[n : n + 16].hex()
+        ids.append(f"<urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}>")
+    return ids
 
 
-def _digest(hash_: Any) -> str:
-    return "sha256:" + base64.b32encode(hash_.digest()).decode("ascii")
+_B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_B32_PAIRS = [a + b for a in _B32 for b in _B32]
+_B32_SHIFTS = range(250, -10, -10)
 
 
-_EMPTY_DIGEST = _digest(hashlib.sha256(b""))
+def _digest(sha256: bytes) -> str:
+    """``sha256:`` and the base32 of a SHA-256 digest, as ``base64.b32encode`` writes it.
+
+    In one go (its 256 bits and 4 zero bits are 26 pairs of base32 letters), not five bytes at
+    a time: Python's own takes twice as long, and this runs three times a page.
+    """
+    bits = int.from_bytes(sha256, "big") << 4
+    return "sha256:" + "".join([_B32_PAIRS[(bits >> s) & 1023] for s in _B32_SHIFTS]) + "===="
+
+
+_EMPTY_DIGEST = _digest(hashlib.sha256(b"").digest())
 
 
 def _header_block(protocol: str, statusline: str, headers: list[tuple[str, str]]) -> bytes:
