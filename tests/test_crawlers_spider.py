@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +73,24 @@ def test_spider_yields_an_ad_with_page_facts(settings: Settings) -> None:
     assert ad.body_sha256 == hashlib.sha256(body).hexdigest()
     assert ad.http_status == 200 and ad.rendered is False
     assert ad.fetched_at.endswith("+00:00")
+
+
+def test_a_page_read_is_freed_without_waiting_for_the_garbage_collector(
+    settings: Settings,
+) -> None:
+    # Scrapy's cached selector points back at its response: left in place, every page and its
+    # parsed tree stayed in memory until a full collection.
+    spider = make_spider(settings, urls=f"{BASE}/")
+    page = response(f"{BASE}/ads/9.html", "plain_detail.html")
+    ads, _ = output(spider, page)
+    assert len(ads) == 1
+    gone = weakref.ref(page)
+    gc.disable()
+    try:
+        del page
+        assert gone() is None
+    finally:
+        gc.enable()
 
 
 def test_an_ad_page_with_broken_links_still_gives_its_ad(tmp_path: Path) -> None:

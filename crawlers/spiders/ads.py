@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import HtmlResponse, Response
+from scrapy.http import HtmlResponse, Response, TextResponse
 from twisted.python.failure import Failure
 
 from core.ad import Ad, AdRemoved, Capture, utc_now_iso
@@ -273,6 +273,12 @@ class AdsSpider(Spider):
     # -- pages -------------------------------------------------------------------------------
 
     def parse(self, response: Response) -> Iterator[Ad | AdRemoved | Request]:
+        try:
+            yield from self._read(response)
+        finally:
+            _drop_selector(response)
+
+    def _read(self, response: Response) -> Iterator[Ad | AdRemoved | Request]:
         kind: PageKind = response.meta.get(KIND, "listing")
         key = response.meta.get(KEY) or canonical_url(response.url)
         now = time.time()
@@ -600,6 +606,16 @@ class AdsSpider(Spider):
             http_status=status,
             captures=captures,
         )
+
+
+def _drop_selector(response: Response) -> None:
+    # Scrapy keeps a page's selector on the response, and the selector points back at the
+    # response: a cycle that only the garbage collector's full passes free. Every page read,
+    # its body and its parsed tree stayed in memory until the next one (some 300 pages at a
+    # time), and those passes had all of them to walk. Dropped once the page is read, the
+    # page goes as soon as nothing else holds it.
+    if isinstance(response, TextResponse):
+        response._cached_selector = None
 
 
 @cache  # once per process: a process runs one crawl (Scrapy's reactor cannot restart)
