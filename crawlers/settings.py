@@ -123,6 +123,10 @@ LUREWATCH_CLASSIFY = True  # False: crawl and store without scoring (ClassifyPip
 # the model's cost is mostly per call.
 LUREWATCH_CLASSIFY_BATCH = 32
 LUREWATCH_CLASSIFY_WAIT = 0.02
+# With the ingest worker, the items Scrapy hands on after it carry their scores only when
+# something reads them: a feed export (FEEDS), a later item pipeline, or this setting (for an
+# item_scraped receiver of one's own). The case store has them in every case.
+LUREWATCH_SCORED_ITEMS = False
 LUREWATCH_PROGRESS = True  # False: no progress bar or progress log lines
 LUREWATCH_RUNLOG = True  # False: no run log rows (crawl_runs, failed_pages)
 LUREWATCH_RUNLOG_INTERVAL = 60.0  # seconds between stats writes of a running crawl

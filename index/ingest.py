@@ -87,10 +87,15 @@ class Ingest:
         return None
 
     def process(
-        self, items: Sequence[Ad | AdRemoved], fetches: Mapping[int, Fetch] | None = None
+        self,
+        items: Sequence[Ad | AdRemoved],
+        fetches: Mapping[int, Fetch] | None = None,
+        *,
+        scored_back: bool = True,
     ) -> list[Outcome]:
         """``fetches``: by item position, the fetch whose evidence is to be written first
-        (the item's captures, sent back in its outcome)."""
+        (the item's captures, sent back in its outcome). ``scored_back``: put each ad's scored
+        fields in its outcome's ``changed`` (for a caller whose items are read after it)."""
         outcomes = [Outcome() for _ in items]
         fetches = fetches or {}
         self._capture(items, fetches)
@@ -103,7 +108,8 @@ class Ingest:
                 ad.apply(result)
                 outcome = outcomes[i]
                 outcome.scored, outcome.flagged = True, ad.flagged
-                outcome.changed = {name: plain(getattr(ad, name)) for name in SCORED_FIELDS}
+                if scored_back:
+                    outcome.changed = {name: plain(getattr(ad, name)) for name in SCORED_FIELDS}
         for i in fetches:
             outcomes[i].changed["captures"] = plain(items[i].captures)
         if self._store is not None:

@@ -157,7 +157,9 @@ def worker_main(conn: Connection, settings_json: str, steps_json: str, parent: i
             try:
                 items = [item_from_wire(m) for m in message["items"]]
                 fetches = fetches_from_wire(message, blob, settings_seen)
-                outcomes = ingest.process(items, fetches)
+                outcomes = ingest.process(
+                    items, fetches, scored_back=bool(message.get("scored_back", True))
+                )
             except Exception as exc:
                 log.exception("ingest batch %s failed", message.get("id"))
                 _send(
@@ -236,16 +238,22 @@ class WorkerClient:
         )
         self._writer.start()
 
-    def send(self, items: list[Ad | AdRemoved]) -> int:
+    def send(self, items: list[Ad | AdRemoved], *, scored_back: bool = True) -> int:
         """Queues a batch; a writer thread sends it, so the caller never waits for the worker
-        to read (a full pipe would otherwise hold the crawl's event loop)."""
+        to read (a full pipe would otherwise hold the crawl's event loop). ``scored_back``:
+        the reply carries each ad's scored fields (the captures and counts come always)."""
         if self._conn is None or self._writer_error is not None:
             raise WorkerError(self._writer_error or "the ingest worker is not running")
         with self._lock:
             self._next_id += 1
             batch_id = self._next_id
         blobs = Blobs()
-        wire = {"op": "batch", "id": batch_id, "items": [item_to_wire(i) for i in items]}
+        wire = {
+            "op": "batch",
+            "id": batch_id,
+            "items": [item_to_wire(i) for i in items],
+            "scored_back": scored_back,
+        }
         fetches_to_wire(items, wire, blobs, self._settings_sent)
         self._outbox.put(frame(wire, blobs))
         return batch_id

@@ -229,8 +229,9 @@ def _classifier_ready() -> bool:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not _classifier_ready(), reason="classifiers.load_classifier not there yet")
+@pytest.mark.parametrize("worker", [False, True], ids=["in-process", "ingest-worker"])
 def test_crawl_scores_every_ad(
-    static_site: Site, tmp_path: Path, request: pytest.FixtureRequest
+    static_site: Site, tmp_path: Path, request: pytest.FixtureRequest, worker: bool
 ) -> None:
     settings: Settings = request.getfixturevalue("trained_settings")
     feed = tmp_path / "ads.jsonl"
@@ -242,10 +243,13 @@ def test_crawl_scores_every_ad(
         settings={
             "ITEM_PIPELINES": {
                 **OWN_PIPELINES,
+                "index.pipelines.worker.IngestWorkerPipeline": 150,
                 "crawlers.pipelines.classify.ClassifyPipeline": 200,
             },
-            # The in-process pipeline: the worker's is what every other crawl test runs.
-            "LUREWATCH_INGEST_WORKER": False,
+            # The worker sends the scores back because the feed export reads them.
+            "LUREWATCH_INGEST_WORKER": worker,
+            "LUREWATCH_STORE": False,
+            "LUREWATCH_INDEX": False,
         },
     )
     assert result.returncode == 0, result.stderr[-3000:]

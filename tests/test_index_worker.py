@@ -70,17 +70,25 @@ def test_a_batch_comes_back_scored_stored_and_indexed(trained_settings: Settings
     reply = replies.get(timeout=60)
     assert [o.stored for o in outcomes_of(reply)] == ["removed", "unchanged"]
 
+    # A crawl that reads no item after the worker asks for no scores back; they are stored.
+    again = make_ad("http://127.0.0.1:9/ads/hostess2.html", "Hostesses for Doha", HOSTESS)
+    client.send([again], scored_back=False)
+    (outcome,) = outcomes_of(replies.get(timeout=60))
+    assert outcome.stored == "new" and outcome.scored and outcome.flagged
+    assert outcome.changed == {}
+
     client.close()
     assert replies.get(timeout=10)["op"] == "closed"
-    assert client.indexed == 2  # indexed once at close, after the batch size was never reached
+    assert client.indexed == 3  # indexed once at close, after the batch size was never reached
     assert 0 < client.cpu_seconds < 120  # its work after ready: scoring three ads, the index
 
     store = Store(trained_settings)
-    stored = store.get_many([hostess.id, cook.id])
+    stored = store.get_many([hostess.id, cook.id, again.id])
     assert stored[hostess.id].ad.flagged and stored[cook.id].removed
+    assert stored[again.id].ad.flagged and stored[again.id].ad.indicators
     store.close()
     hits = SearchIndex(trained_settings).search("passport").hits
-    assert [h.id for h in hits] == [hostess.id]
+    assert sorted(h.id for h in hits) == sorted([hostess.id, again.id])
 
 
 def test_a_worker_that_cannot_load_its_model_says_why(trained_settings: Settings) -> None:

@@ -8,7 +8,10 @@ from typing import Any, ClassVar, TypeVar
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.settings import BaseSettings
+from scrapy.utils.conf import build_component_list
 from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.misc import load_object
 
 from core.ad import Ad, AdRemoved
 from core.settings import Settings
@@ -31,6 +34,35 @@ def steps_from(crawler: Crawler) -> Steps:
         index_batch=s.getint("LUREWATCH_INDEX_BATCH", 200),
         evidence_fsync=s.getbool(FSYNC_SETTING, True),
     )
+
+
+# The pipelines the worker stands in for: they switch themselves off when it is on.
+_REPLACED = frozenset(
+    (
+        "crawlers.pipelines.classify.ClassifyPipeline",
+        "index.pipelines.store.StorePipeline",
+        "index.pipelines.search.SearchIndexPipeline",
+    )
+)
+
+
+def scored_items_wanted(settings: BaseSettings) -> bool:
+    """Whether anything in the crawl process reads an item's scores after this pipeline: a
+    feed export, a later item pipeline, or ``LUREWATCH_SCORED_ITEMS`` (for code of one's own
+    on ``item_scraped``). Otherwise the worker sends back only the evidence captures: reading
+    every ad's scores, indicators and entities back cost the crawl process about a twentieth
+    of its CPU, for nothing (the case store has them)."""
+    if settings.getbool("LUREWATCH_SCORED_ITEMS", False) or settings.getdict("FEEDS"):
+        return True
+    names = [_name(p) for p in build_component_list(settings.getwithbase("ITEM_PIPELINES"))]
+    own = _name(IngestWorkerPipeline)
+    later = names[names.index(own) + 1 :] if own in names else []
+    return any(name not in _REPLACED for name in later)
+
+
+def _name(path: Any) -> str:
+    target = load_object(path) if isinstance(path, str) else path
+    return f"{target.__module__}.{target.__qualname__}"
 
 
 class _Shared:
@@ -61,6 +93,7 @@ class IngestWorkerPipeline:
         self._sent: dict[int, list[tuple[Any, asyncio.Future[None]]]] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._failed: str | None = None
+        self.scored_back = scored_items_wanted(crawler.settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IngestWorkerPipeline:
@@ -141,7 +174,7 @@ class IngestWorkerPipeline:
         if not batch or self.client is None:
             return
         try:
-            batch_id = self.client.send([item for item, _ in batch])
+            batch_id = self.client.send([item for item, _ in batch], scored_back=self.scored_back)
         except WorkerError as exc:
             self._fail_all(str(exc), batch)
             return
