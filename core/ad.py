@@ -7,6 +7,7 @@ index maps it to a document, so every stage agrees on these field names.
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -176,7 +177,17 @@ def entity_from_dict(data: dict[str, Any]) -> Entity:
 
 
 def utc_now_iso() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
+    # Whole seconds: the text is made once a second, not once per ad (a crawl stamps
+    # hundreds of ads a second, and datetime's formatting was a visible part of that). One
+    # tuple, replaced whole, so that another thread never sees a second with another's text.
+    global _now
+    second = int(time.time())
+    if second != _now[0]:
+        _now = (second, datetime.fromtimestamp(second, UTC).isoformat())
+    return _now[1]
+
+
+_now: tuple[int, str] = (-1, "")
 
 
 # What ``Ad.apply`` sets: the fields a classifier in another process sends back.

@@ -1,15 +1,27 @@
-"""core.ad's conversions: ``plain`` (what ``to_dict`` writes) and ``Ad.from_dict``."""
+"""core.ad's conversions (``plain``, what ``to_dict`` writes, and ``Ad.from_dict``) and clock."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from core.ad import Ad, AdRemoved, Capture, Entity, Evidence, Indicator, Term, field_names, plain
+from core.ad import (
+    Ad,
+    AdRemoved,
+    Capture,
+    Entity,
+    Evidence,
+    Indicator,
+    Term,
+    field_names,
+    plain,
+    utc_now_iso,
+)
 from tests.factories import lure_ad
 
 
@@ -106,3 +118,12 @@ def test_an_ad_comes_back_from_its_dict() -> None:
     assert Ad.from_dict(data | {"not_a_field": 1}) == ad
     with pytest.raises(TypeError):
         Ad.from_dict({"url": ad.url})  # no id, no site
+
+
+def test_now_is_utc_to_the_second() -> None:
+    before = datetime.now(UTC).replace(microsecond=0)
+    stamp = utc_now_iso()
+    after = datetime.now(UTC)
+    parsed = datetime.fromisoformat(stamp)
+    assert stamp.endswith("+00:00") and "." not in stamp
+    assert before <= parsed <= after and after - parsed < timedelta(seconds=1)

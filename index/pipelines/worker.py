@@ -4,6 +4,7 @@ import asyncio
 import functools
 import logging
 import threading
+from collections import Counter
 from typing import Any, ClassVar, TypeVar
 
 from scrapy.crawler import Crawler
@@ -187,19 +188,24 @@ class IngestWorkerPipeline:
         if message["op"] == "failed":
             self._fail_all(f"ingest failed: {message.get('message')}", batch, stop=False)
             return
+        # Counted for the batch, then added to the stats once per key: each call on Scrapy's
+        # stats collector goes through its attribute hooks.
+        counts: Counter[str] = Counter()
         for (item, done), outcome in zip(batch, outcomes_of(message), strict=True):
-            # Scored fields, and the captures of the evidence the worker wrote.
+            # The captures of the evidence the worker wrote, and the scores if asked for.
             apply_changes(item, outcome.changed)
             if isinstance(item, Ad) and outcome.scored:
-                self._count("lurewatch/ads_classified")
+                counts["lurewatch/ads_classified"] += 1
                 if outcome.flagged:
-                    self._count("lurewatch/ads_flagged")
+                    counts["lurewatch/ads_flagged"] += 1
             if outcome.stored == "removed":
-                self._count("lurewatch/ads_removed")
+                counts["lurewatch/ads_removed"] += 1
             elif outcome.stored and outcome.stored != "not_removed":
-                self._count(f"lurewatch/ads_{outcome.stored}")
+                counts[f"lurewatch/ads_{outcome.stored}"] += 1
             if not done.done():
                 done.set_result(None)
+        for key, value in counts.items():
+            self._count(key, value)
 
     def _died(self, reason: str) -> None:
         """On the event loop: the worker is gone. Items in flight fail (their pages are not
