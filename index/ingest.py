@@ -4,6 +4,7 @@ pipelines do the same steps one by one in the crawl's own process when it is off
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,7 +37,11 @@ class Steps:
     classify: bool = True
     store: bool = True
     index: bool = True
-    index_batch: int = 200
+    # Ads are indexed (searchable) in commits of this many, or once the first waiting has
+    # waited this long, whichever comes first: each commit costs the index a segment and its
+    # merges, so a fast crawl commits seldom and a slow one still shows its ads soon.
+    index_batch: int = 1000
+    index_seconds: float = 5.0
     evidence_fsync: bool = True  # for the evidence of fetches the worker writes
 
     def any(self) -> bool:
@@ -65,6 +70,7 @@ class Ingest:
     _index: SearchIndex | None = None
     _classifier: Any = None
     _pending: dict[str, Ad | None] = field(default_factory=dict)
+    _pending_since: float = 0.0  # time.monotonic() when the first of them came
     _evidence: EvidenceStore | None = None
     # Captures of the latest fetches by key: the posts of one page may come in two batches.
     _captured: OrderedDict[int, list[Capture]] = field(default_factory=OrderedDict)
@@ -121,12 +127,17 @@ class Ingest:
                     removed = self._store.mark_removed(item)
                     outcomes[i].stored = "removed" if removed else "not_removed"
         if self._index is not None:
+            if not self._pending:
+                self._pending_since = time.monotonic()
             for item in items:
                 if isinstance(item, Ad):
                     self._pending[item.id] = item
                 elif self._store is not None:
                     self._pending.setdefault(item.id, None)
-            if len(self._pending) >= self.steps.index_batch:
+            if (
+                len(self._pending) >= self.steps.index_batch
+                or time.monotonic() - self._pending_since >= self.steps.index_seconds
+            ):
                 self.flush()
         return outcomes
 

@@ -32,7 +32,8 @@ def steps_from(crawler: Crawler) -> Steps:
         classify=s.getbool("LUREWATCH_CLASSIFY", True),
         store=s.getbool("LUREWATCH_STORE", True),
         index=s.getbool("LUREWATCH_INDEX", True),
-        index_batch=s.getint("LUREWATCH_INDEX_BATCH", 200),
+        index_batch=s.getint("LUREWATCH_INDEX_BATCH", Steps.index_batch),
+        index_seconds=s.getfloat("LUREWATCH_INDEX_SECONDS", Steps.index_seconds),
         evidence_fsync=s.getbool(FSYNC_SETTING, True),
     )
 
