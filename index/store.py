@@ -653,17 +653,11 @@ def _linked(
     return {(row.ad_id, row.sha256) for row in session.execute(query)}
 
 
-def _add_captures(
-    session: Session,
-    ad_id: str,
-    captures: list[Capture],
-    linked: set[tuple[str, str]] | None = None,
-) -> None:
-    """Links the captures not linked yet (``linked``: as ``_linked`` found them)."""
+def _add_captures(session: Session, ad_id: str, captures: list[Capture]) -> None:
+    """Links the captures not linked yet."""
     if not captures:
         return
-    if linked is None:
-        linked = _linked(session, {ad_id}, {c.sha256 for c in captures})
+    linked = _linked(session, {ad_id}, {c.sha256 for c in captures})
     known = {sha for owner, sha in linked if owner == ad_id}
     for cap in captures:
         if cap.sha256 not in known:
@@ -675,7 +669,7 @@ def _capture(row: AdCaptureRow) -> Capture:
     return Capture(kind=row.kind, sha256=row.sha256, path=row.path, size=row.size)
 
 
-def _stored(row: _AnyRow | AdRow, ad: Ad | None = None) -> StoredAd:
+def _stored(row: _AnyRow, ad: Ad | None = None) -> StoredAd:
     """The stored ad of ``row`` (``_STORED_COLUMNS`` at least); ``ad``: the ad its JSON was
     written from, unchanged since, when the caller has it."""
     return StoredAd(

@@ -611,8 +611,8 @@ class AdsSpider(Spider):
 def _drop_selector(response: Response) -> None:
     # Scrapy keeps a page's selector on the response, and the selector points back at the
     # response: a cycle that only the garbage collector's full passes free. Every page read,
-    # its body and its parsed tree stayed in memory until the next one (some 300 pages at a
-    # time), and those passes had all of them to walk. Dropped once the page is read, the
+    # its body and its parsed tree stayed in memory until the next one (hundreds of pages
+    # at a time), and those passes had all of them to walk. Dropped once the page is read, the
     # page goes as soon as nothing else holds it.
     if isinstance(response, TextResponse):
         response._cached_selector = None

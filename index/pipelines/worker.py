@@ -52,8 +52,8 @@ def scored_items_wanted(settings: BaseSettings) -> bool:
     """Whether anything in the crawl process reads an item's scores after this pipeline: a
     feed export, a later item pipeline, or ``LUREWATCH_SCORED_ITEMS`` (for code of one's own
     on ``item_scraped``). Otherwise the worker sends back only the evidence captures: reading
-    every ad's scores, indicators and entities back cost the crawl process about a twentieth
-    of its CPU, for nothing (the case store has them)."""
+    every ad's scores, indicators and entities back is work for the crawl process, the busier
+    of the two, for nothing (the case store has them)."""
     if settings.getbool("LUREWATCH_SCORED_ITEMS", False) or settings.getdict("FEEDS"):
         return True
     names = [_name(p) for p in build_component_list(settings.getwithbase("ITEM_PIPELINES"))]
