@@ -139,10 +139,75 @@ class LureModel(ClassifierMixin, BaseEstimator):
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())  # a copy: the live instance keeps its scorer
         state.pop(_SCORER, None)
-        return state
+        return _pack_vocabularies(state)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(_unpack_vocabularies(state))
 
     def predict(self, X: Sequence[AdInput]) -> np.ndarray:
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)
+
+
+# A saved model's text vectorizers without their vocabularies, which are saved instead as
+# each vectorizer's terms in column order, one per line. skops writes a dict as one node per
+# entry: 100,000 n-grams made a 20 MB schema that took over a second to read back at every
+# start. Models saved before keep their dicts and load as they are.
+_PACKED = "packed_vocabularies_"
+_TEXT_VECTORIZERS = ("word_vectorizer_", "char_vectorizer_")
+
+
+def _pack_vocabularies(state: dict[str, Any]) -> dict[str, Any]:
+    packed: dict[str, str] = {}
+    for name in _TEXT_VECTORIZERS:
+        vectorizer = state.get(name)
+        terms = _terms_by_column(getattr(vectorizer, "vocabulary_", None))
+        if terms is None:
+            continue
+        # A copy without the dict: the live vectorizer keeps it.
+        light = object.__new__(type(vectorizer))
+        light.__dict__.update(
+            (key, value) for key, value in vectorizer.__dict__.items() if key != "vocabulary_"
+        )
+        state[name] = light
+        packed[name] = "\n".join(terms)
+    if packed:
+        state[_PACKED] = packed
+    return state
+
+
+def _terms_by_column(vocabulary: object) -> list[str] | None:
+    """The terms ordered by column, if the vocabulary maps them one to one onto 0..n-1 and
+    none holds a line break (n-grams never do: both analyzers split on whitespace);
+    otherwise None, and the dict is saved as it is."""
+    if not isinstance(vocabulary, dict) or not vocabulary:
+        return None
+    terms: list[str | None] = [None] * len(vocabulary)
+    for term, column in vocabulary.items():
+        if not (isinstance(term, str) and type(column) is int and 0 <= column < len(terms)):
+            return None
+        if terms[column] is not None or "\n" in term:
+            return None
+        terms[column] = term
+    return terms  # type: ignore[return-value]  # every column was filled exactly once
+
+
+def _unpack_vocabularies(state: dict[str, Any]) -> dict[str, Any]:
+    state = dict(state)
+    packed = state.pop(_PACKED, None)
+    if packed is None:
+        return state
+    if not isinstance(packed, dict) or not set(packed) <= set(_TEXT_VECTORIZERS):
+        raise ValueError("a saved LureModel's packed vocabularies are not what LureModel saves")
+    for name, text in packed.items():
+        vectorizer = state.get(name)
+        if not isinstance(text, str) or not isinstance(vectorizer, TfidfVectorizer):
+            raise ValueError(f"a saved LureModel's packed vocabulary for {name} is malformed")
+        terms = text.split("\n")
+        vocabulary = dict(zip(terms, range(len(terms)), strict=True))
+        if len(vocabulary) != len(terms) or len(terms) != len(vectorizer.idf_):
+            raise ValueError(f"a saved LureModel's packed vocabulary for {name} is malformed")
+        vectorizer.vocabulary_ = vocabulary
+    return state
 
 
 class _Scorer:
@@ -293,8 +358,8 @@ def _fitted_text(texts: list[str]) -> _FittedText:
                 sublinear_tf=True,
             ).fit(texts)
             for vectorizer in (word, char):
-                # numpy ints in the vocabulary would each become a separate array in the
-                # skops file (tens of thousands): plain ints keep saving fast and small.
+                # Plain ints, not numpy's: a saved model packs the vocabulary only then
+                # (_pack_vocabularies).
                 vectorizer.vocabulary_ = {t: int(i) for t, i in vectorizer.vocabulary_.items()}
             _last_fit = _FittedText(key, word, char, _transformer(word), _transformer(char))
         return _last_fit

@@ -220,7 +220,10 @@ def load_version(models_dir: Path, version: str | None = None) -> StoredModel:
         raise UntrustedModelError(
             f"{folder / MODEL_FILE} contains types outside the allow-list: {', '.join(unexpected)}"
         )
-    model = sio.loads(data, trusted=sorted(untrusted))
+    try:
+        model = sio.loads(data, trusted=sorted(untrusted))
+    except ValueError as exc:  # trusted types holding what they never save
+        raise ModelIntegrityError(f"{folder / MODEL_FILE} cannot be read: {exc}") from exc
     if not isinstance(model, LureModel):
         raise UntrustedModelError(
             f"{folder / MODEL_FILE} holds {type(model).__name__}, not LureModel"

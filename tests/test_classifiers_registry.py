@@ -1,14 +1,19 @@
+import io
 import json
 import os
 import shutil
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 import skops.io as sio
 
+from classifiers import model as model_module
 from classifiers.errors import ModelIntegrityError, ModelNotFoundError, UntrustedModelError
 from classifiers.registry import (
+    dump_model,
     list_versions,
     load_version,
     set_current,
@@ -122,3 +127,59 @@ def test_unknown_and_malformed_versions(copy: tuple[Settings, Path]) -> None:
 def test_no_model_at_all(tmp_path: Path) -> None:
     with pytest.raises(ModelNotFoundError, match="no current model"):
         load_version(Settings(home=tmp_path).models_dir)
+
+
+def _schema(folder: Path) -> dict[str, Any]:
+    with zipfile.ZipFile(folder / "model.skops") as archive:
+        loaded: dict[str, Any] = json.loads(archive.read("schema.json"))
+        return loaded
+
+
+def _rewrite_schema(folder: Path, schema: dict[str, Any]) -> None:
+    with zipfile.ZipFile(folder / "model.skops") as archive:
+        blobs = {name: archive.read(name) for name in archive.namelist()}
+    blobs["schema.json"] = json.dumps(schema).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, blob in blobs.items():
+            archive.writestr(name, blob)
+    _replace_model(folder, out.getvalue())
+
+
+ADS = [
+    "Hostess work in Dubai, visa and flight paid, WhatsApp +1 758 555 0134",
+    "Registered nursing agency, licence 4471, no fees charged to workers.",
+    "Trabajo en Panamá, pasaje pagado, sin experiencia, solo chicas de 18 a 25",
+]
+
+
+def test_a_model_saved_with_whole_vocabularies_still_loads(
+    copy: tuple[Settings, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Versions saved before the vocabularies were packed hold them as dicts: they load
+    and score as the packed file does."""
+    settings, folder = copy
+    packed = load_classifier(settings)
+    assert "packed_vocabularies_" in _schema(folder)["content"]["content"]
+    with monkeypatch.context() as patched:
+        patched.setattr(model_module, "_pack_vocabularies", lambda state: state)
+        old_layout = dump_model(load_version(settings.models_dir).model)
+    _replace_model(folder, old_layout)
+    content = _schema(folder)["content"]["content"]
+    assert "packed_vocabularies_" not in content
+    assert "vocabulary_" in content["word_vectorizer_"]["content"]["content"]
+    whole = load_classifier(settings)
+    assert [whole.classify(ad) for ad in ADS] == [packed.classify(ad) for ad in ADS]
+
+
+def test_a_packed_vocabulary_that_does_not_fit_the_model_is_refused(
+    copy: tuple[Settings, Path],
+) -> None:
+    settings, folder = copy
+    schema = _schema(folder)
+    node = schema["content"]["content"]["packed_vocabularies_"]["content"]["word_vectorizer_"]
+    terms = json.loads(node["content"])
+    node["content"] = json.dumps(terms + "\nextra")
+    _rewrite_schema(folder, schema)
+    with pytest.raises(ModelIntegrityError, match="packed vocabulary for word_vectorizer_"):
+        load_classifier(settings)
