@@ -29,10 +29,12 @@ import statistics
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest import mock
 
 import sklearn
 import spacy
@@ -41,6 +43,8 @@ from sklearn.linear_model import LogisticRegression
 
 from benchmarks.bench_crawl_throughput import machine as crawl_machine
 from benchmarks.docs import publish
+from classifiers import model as model_module
+from classifiers import registry
 from classifiers.corpus import LabelledAd, load_seed
 from classifiers.service import AdText, LureClassifier, load_classifier
 from classifiers.train import train
@@ -266,6 +270,54 @@ def training_runs(
     return runs, seed_home
 
 
+# --- loading the model ------------------------------------------------------------------------
+
+
+@dataclass
+class Load:
+    layout: str  # packed | whole
+    file_bytes: int
+    schema_bytes: int
+    cpu_seconds: list[float]
+    wall_seconds: list[float]
+
+
+def load_times(seed_home: Path, work: Path, repeat: int) -> list[Load]:
+    """``registry.load_version`` of the seed model saved as models are saved now (vocabularies
+    packed) and as LureWatch saved them before 2026-11-23 (vocabularies as skops dicts),
+    alternating, ``repeat`` times each."""
+    models: dict[str, Path] = {}
+    loads: dict[str, Load] = {}
+    for layout in ("packed", "whole"):
+        home = work / f"home-{layout}"
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.copytree(seed_home, home)
+        models[layout] = Settings(home=home).models_dir
+        stored = registry.load_version(models[layout])
+        if layout == "packed":
+            data = registry.dump_model(stored.model)
+        else:
+            with mock.patch.object(model_module, "_pack_vocabularies", lambda state: state):
+                data = registry.dump_model(stored.model)
+        path = stored.path / registry.MODEL_FILE
+        path.write_bytes(data)
+        meta = dict(stored.meta, model_sha256=registry.sha256_bytes(data))
+        (stored.path / registry.META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True))
+        with zipfile.ZipFile(path) as archive:
+            schema = archive.getinfo("schema.json").file_size
+        loads[layout] = Load(layout, len(data), schema, [], [])
+    for repetition in range(repeat):
+        layouts = list(models) if repetition % 2 == 0 else list(models)[::-1]
+        for layout in layouts:
+            cpu, wall = time.process_time(), time.perf_counter()
+            registry.load_version(models[layout])
+            loads[layout].cpu_seconds.append(time.process_time() - cpu)
+            loads[layout].wall_seconds.append(time.perf_counter() - wall)
+    for layout in models:
+        shutil.rmtree(models[layout].parent, ignore_errors=True)
+    return list(loads.values())
+
+
 # --- report ----------------------------------------------------------------------------------
 
 
@@ -298,6 +350,7 @@ def report(
     args: argparse.Namespace,
     seed_ads: int,
     load: tuple[float, float],
+    loads: Sequence[Load] = (),
 ) -> str:
     info = machine()
     by = {(r.kind, r.batch): r for r in rates}
@@ -384,6 +437,26 @@ def report(
             lines.append(
                 f"| {run.ads} | {run.synthetic} | {run.wall_seconds:.1f} | {run.cpu_seconds:.1f} |"
             )
+    if loads:
+        lines += [
+            "",
+            "Loading the seed model (`classifiers.registry.load_version`: hash check, skops "
+            "type audit, load; median of "
+            f'{len(loads[0].cpu_seconds)} loads each, alternating). "Packed": the text '
+            "vectorizers' vocabularies saved as their terms, one string each, as models are "
+            'saved now; "whole": the same model saved with the vocabularies as skops dicts, '
+            "one node per entry, as LureWatch saved models before 2026-11-23 (such versions "
+            "still load):",
+            "",
+            "| layout | model file MB | schema.json MB | CPU s | wall s |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+        for entry in loads:
+            lines.append(
+                f"| {entry.layout} | {entry.file_bytes / 1e6:.2f} | {entry.schema_bytes / 1e6:.2f} "
+                f"| {statistics.median(entry.cpu_seconds):.3f} "
+                f"| {statistics.median(entry.wall_seconds):.3f} |"
+            )
     lines += [
         "",
         "How it was measured:",
@@ -455,9 +528,10 @@ def main(argv: list[str] | None = None) -> int:
     bare = BareModel(seed)
     rates = measure(classifier, bare, items, args.batches, args.repeat, announce)
     stages = [] if args.no_profile else profile_stages(classifier, items, max(args.batches))
+    loads = load_times(seed_home, work, args.repeat)
     load_after = os.getloadavg()[0]
 
-    text = report(rates, runs, stages, args, len(seed), (load_before, load_after))
+    text = report(rates, runs, stages, args, len(seed), (load_before, load_after), loads)
     publish(text, args.doc, SECTION, write=not args.no_doc)
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)

@@ -50,6 +50,16 @@ def test_benchmark_writes_its_section_with_a_ratio_per_batch(
         # The ratio is of the unrounded rates, the rates in the table are rounded to whole
         # ads/s: the two can differ in the last digit.
         assert ratio.endswith("x") and abs(float(ratio[:-1]) - lure / bare) < 0.01 + 1 / bare
+    loads = {
+        cells[0]: cells
+        for line in text.splitlines()
+        if line.startswith(("| packed |", "| whole |"))
+        for cells in [[c.strip() for c in line.strip("|").split("|")]]
+    }
+    assert set(loads) == {"packed", "whole"}
+    # The whole vocabularies are in the schema: it is far bigger than the packed one's.
+    assert float(loads["whole"][2]) > 5 * float(loads["packed"][2])
+    assert all(float(cells[3]) > 0 and float(cells[4]) > 0 for cells in loads.values())
     assert "written to" in capsys.readouterr().out
 
 
