@@ -54,6 +54,7 @@ REPO = Path(__file__).resolve().parent.parent
 SECTION = "classify"
 TARGET_RATIO = 0.3
 BATCHES = (1, 32, 256)
+BLOCK_ADS = 256  # the kinds take turns on blocks of about this many ads
 
 # --- the bare model ----------------------------------------------------------------------
 
@@ -125,16 +126,26 @@ def measure(
     announce: Callable[[str], None],
 ) -> list[Rate]:
     run = scorers(classifier, bare)
+    kinds = list(run)
     rates: list[Rate] = []
     for batch in batches:
         by_kind = {kind: Rate(kind, batch, len(items), [], []) for kind in run}
-        kinds = list(run)
+        # Interleaved by blocks of whole batches: a slow spell of the shared machine (seen
+        # halving the bare model's rate for a whole batch size) falls on every kind alike.
+        block = batch * max(1, BLOCK_ADS // batch)
         for repetition in range(repeat):
-            # Alternate the order so that neither always runs first after the other.
-            for kind in kinds if repetition % 2 == 0 else kinds[::-1]:
-                cpu, wall = timed(run[kind], items, batch)
-                by_kind[kind].cpu_seconds.append(cpu)
-                by_kind[kind].wall_seconds.append(wall)
+            cpu = dict.fromkeys(kinds, 0.0)
+            wall = dict.fromkeys(kinds, 0.0)
+            for n, start in enumerate(range(0, len(items), block)):
+                part = items[start : start + block]
+                # Alternate the order so that none always runs first after another.
+                for kind in kinds if (n + repetition) % 2 == 0 else kinds[::-1]:
+                    part_cpu, part_wall = timed(run[kind], part, batch)
+                    cpu[kind] += part_cpu
+                    wall[kind] += part_wall
+            for kind in kinds:
+                by_kind[kind].cpu_seconds.append(cpu[kind])
+                by_kind[kind].wall_seconds.append(wall[kind])
         for rate in by_kind.values():
             announce(
                 f"batch {batch:>4} {rate.kind:21} {rate.ads_per_cpu_second:8.0f} ads/CPU-s"
@@ -469,9 +480,11 @@ def report(
         "`explain=False`. Bare: `TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, "
         "min_df=2)` and `LogisticRegression()` fitted on the same seed ads, `predict_proba` of "
         "the same batches.",
-        "- All three run in this one process, one after another for each batch size, their order "
-        "alternating between repetitions. CPU seconds are `time.process_time()`: on a machine "
-        "shared with other work they count what this process computed, not its waiting.",
+        "- All three run in this one process, taking turns: each block of about "
+        f"{BLOCK_ADS} ads (whole batches) is scored by each of them, their order alternating "
+        "from block to block, so that a slow spell of the shared machine falls on all three "
+        "alike. CPU seconds are `time.process_time()`: on a machine shared with other work "
+        "they count what this process computed, not its waiting.",
     ]
     if trains:
         lines.append(
