@@ -222,7 +222,8 @@ def load_version(models_dir: Path, version: str | None = None) -> StoredModel:
         )
     try:
         model = sio.loads(data, trusted=sorted(untrusted))
-    except ValueError as exc:  # trusted types holding what they never save
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        # Trusted types holding what they never save (a file replaced along with its hash).
         raise ModelIntegrityError(f"{folder / MODEL_FILE} cannot be read: {exc}") from exc
     if not isinstance(model, LureModel):
         raise UntrustedModelError(
