@@ -3,6 +3,7 @@ synthetic training data is deterministic and keeps each ad's label and language.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ def test_benchmark_writes_its_section_with_a_ratio_per_batch(
 ) -> None:
     doc = tmp_path / "benchmarks.md"
     doc.write_text("# Benchmarks\n\nother text\n", encoding="utf-8")
-    argv = ["--ads", "12", "--repeat", "1", "--batches", "1,4", "--no-train", "--no-profile"]
+    argv = ["--ads", "12", "--repeat", "1", "--batches", "1,4", "--no-train"]
     argv += ["--home", str(trained_settings.home_dir), "--work", str(tmp_path / "work")]
     assert bench_classify.main([*argv, "--doc", str(doc)]) == 0
     text = doc.read_text(encoding="utf-8")
@@ -61,6 +62,24 @@ def test_benchmark_writes_its_section_with_a_ratio_per_batch(
     assert float(loads["whole"][2]) > 5 * float(loads["packed"][2])
     assert all(float(cells[3]) > 0 and float(cells[4]) > 0 for cells in loads.values())
     assert "written to" in capsys.readouterr().out
+
+    # Where the time went, per stage, in CPU microseconds per ad at the largest batch.
+    table = text.split("| stage | µs/ad |", 1)[1].splitlines()[2:]
+    stages = {
+        cells[0].replace("&nbsp;", " "): float(cells[1])
+        for line in itertools.takewhile(lambda line: line.startswith("|"), table)
+        for cells in [[c.strip() for c in line.strip("|").split("|")]]
+    }
+    labels = [label for label, _, _ in bench_classify.STAGES]
+    assert list(stages) == [*labels, bench_classify.OTHER_STAGE, "all of classify_many"]
+    assert all(micros > 0 for micros in stages.values()), stages  # every stage ran and was timed
+    outer = [label for label in labels if not label.startswith(" ")]
+    assert stages["all of classify_many"] > 0
+    # Rounded to whole microseconds: the parts add up to the whole within that.
+    total = sum(stages[label] for label in [*outer, bench_classify.OTHER_STAGE])
+    assert abs(total - stages["all of classify_many"]) <= len(outer) + 1
+    parts = [label for label in labels if label.startswith("  ")]
+    assert sum(stages[label] for label in parts) <= stages[labels[1]] + len(parts)
 
 
 @pytest.mark.slow
